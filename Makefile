@@ -1,0 +1,83 @@
+# altpay-oauth — every target installs what it needs (idempotently) on a fresh machine.
+#   make demo   build, start the mock server, get a token through the built package
+#   make test   lint, native tests, wasm tests, package and runtime tests, size budget
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+TOOLS := $(ROOT)/.tools
+export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+WASM_PACK_VERSION := 0.15.1
+WASM_SRC := $(shell find src js -type f) Cargo.toml
+
+.PHONY: help setup setup-rust setup-node setup-system build demo test lint test-native test-wasm \
+        test-node test-runtimes test-types size bench fuzz clean
+
+help:
+	@echo "make demo   - build and get a token from the local mock server through the built package"
+	@echo "make test   - everything CI runs (installs what it needs)"
+	@echo "make build  - write the npm package to pkg/"
+	@echo "make bench  - benchmarks (not in CI)"
+
+## ---- setup (idempotent) -------------------------------------------------------------------------
+setup: setup-rust setup-node
+
+setup-rust:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
+	@if [ "$$(wasm-pack --version 2>/dev/null)" != "wasm-pack $(WASM_PACK_VERSION)" ]; then \
+	  echo "installing wasm-pack $(WASM_PACK_VERSION)"; \
+	  cargo install wasm-pack --version $(WASM_PACK_VERSION) --locked --force; fi
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup-node: node_modules/.stamp
+
+## ---- build ------------------------------------------------------------------------------------
+build: pkg/package.json
+
+build/wasm/altpay_oauth_bg.wasm: $(WASM_SRC) | setup-rust setup-node
+	wasm-pack --quiet build --release --target web --no-pack --out-dir build/wasm --out-name altpay_oauth
+
+pkg/package.json: build/wasm/altpay_oauth_bg.wasm scripts/build.mjs $(shell find pkg-template -type f) | setup-node
+	node scripts/build.mjs
+	node scripts/size.mjs
+
+## ---- demo -------------------------------------------------------------------------------------
+demo: build
+	node scripts/demo.mjs
+
+## ---- tests ------------------------------------------------------------------------------------
+test: lint test-native test-wasm build test-node test-types size
+	@echo "make test: all suites passed"
+
+lint: setup-rust
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+test-native: setup-rust
+	cargo test --quiet
+
+test-wasm: setup-rust setup-node
+	node tests/wasm/run.mjs
+
+test-node: build
+	node --test --test-reporter=spec tests/node/
+
+test-types: build
+	node tests/types/run.mjs
+
+size: build
+	node scripts/size.mjs --check
+
+clean:
+	rm -rf build pkg target/wasm32-unknown-unknown

@@ -1,0 +1,10 @@
+// The public API, shared by every runtime entry. The entries load the wasm first (synchronously, or
+// in browsers by setting `ready`); nothing here touches wasm at import time.
+import * as wasm from "altpay:wasm-bindgen";
+import { ready } from "./ready.js";
+export { AltPayOAuthError } from "altpay:glue";
+
+/** One POST /oauth/token (operationId createOAuthToken). No cache. */
+export function createOAuthToken(options) {
+  return ready === null ? wasm.createOAuthToken(options) : ready.then(() => wasm.createOAuthToken(options));
+}

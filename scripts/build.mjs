@@ -1,0 +1,90 @@
+// Assemble the npm package in pkg/ from the wasm-pack output in build/wasm/ and pkg-template/.
+// Each runtime entry is bundled with esbuild into one file that loads the single shared .wasm the way
+// that runtime wants it. Run by `make build` after `wasm-pack build`.
+import { build } from "esbuild";
+import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync, existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const wasmDir = join(root, "build/wasm");
+const template = join(root, "pkg-template");
+const out = join(root, "pkg");
+const WASM = "altpay_oauth_bg.wasm";
+
+const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))?.[1];
+if (!version) throw new Error("no version in Cargo.toml");
+
+// The wasm-bindgen glue imports js/glue.js as a snippet under a hashed folder; the entries import the
+// very same file (one AltPayOAuthError class) through the alias "altpay:glue".
+function findSnippet() {
+  const snippets = join(wasmDir, "snippets");
+  for (const dir of readdirSync(snippets)) {
+    const p = join(snippets, dir, "js/glue.js");
+    if (existsSync(p)) return p;
+  }
+  throw new Error("js/glue.js snippet not found in build/wasm/snippets");
+}
+const snippet = findSnippet();
+const aliases = {
+  name: "altpay-aliases",
+  setup(b) {
+    b.onResolve({ filter: /^altpay:glue$/ }, () => ({ path: snippet }));
+    b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, "altpay_oauth.js") }));
+    // The .wasm stays a separate file next to the entries; each entry names it the way its runtime loads it.
+    b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const common = {
+  bundle: true,
+  write: true,
+  logLevel: "warning",
+  plugins: [aliases],
+  target: "es2022",
+  legalComments: "none",
+  minifySyntax: true,
+  minifyWhitespace: true,
+  // identifiers stay readable in stack traces
+  minifyIdentifiers: false,
+};
+const entries = [
+  // Node, Deno and Bun: the bytes are read from beside the file and compiled synchronously.
+  { in: "node.mjs", out: "node.mjs", format: "esm", platform: "node" },
+  { in: "node.mjs", out: "node.cjs", format: "cjs", platform: "node" },
+  // Cloudflare Workers: the .wasm is imported as a module (workerd refuses to compile bytes at run time).
+  { in: "workerd.mjs", out: "workerd.mjs", format: "esm", platform: "neutral" },
+  // Vercel Edge: same, with the `?module` import Vercel's bundler expects.
+  { in: "edge-light.mjs", out: "edge-light.mjs", format: "esm", platform: "neutral" },
+  // Browsers and unknown runtimes: asynchronous compile, hidden behind the async API.
+  { in: "browser.mjs", out: "browser.mjs", format: "esm", platform: "browser" },
+];
+for (const e of entries) {
+  const cjs = e.format === "cjs";
+  await build({
+    ...common,
+    entryPoints: [join(template, "src", e.in)],
+    outfile: join(out, e.out),
+    format: e.format,
+    platform: e.platform,
+    ...(cjs
+      ? {
+          banner: { js: 'const __altpay_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+          define: { "import.meta.url": "__altpay_meta_url" },
+        }
+      : {}),
+  });
+}
+
+copyFileSync(join(wasmDir, WASM), join(out, WASM));
+for (const f of ["index.d.ts", "README.md"]) copyFileSync(join(template, f), join(out, f));
+// The same declarations serve `require` (a .d.cts so TypeScript reads them as CommonJS).
+copyFileSync(join(template, "index.d.ts"), join(out, "index.d.cts"));
+for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) if (existsSync(join(root, f))) copyFileSync(join(root, f), join(out, f));
+const pkg = JSON.parse(readFileSync(join(template, "package.json"), "utf8"));
+pkg.version = version;
+writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+console.log(`pkg/ assembled: altpay-oauth@${version}`);

@@ -1,0 +1,457 @@
+//! Options -> validated [`Config`]. Every check here runs before any request is sent; a failure is an
+//! `invalid_config` error whose message names the option, never its secret value.
+
+use crate::base64;
+use crate::error::Error;
+use core::fmt;
+
+/// Base URL of the production environment.
+pub const PRODUCTION_URL: &str = "https://public-api.alternativepayments.io";
+/// Base URL of the demo (sandbox) environment.
+pub const DEMO_URL: &str = "https://public-api.demo.alternativepayments.io";
+/// Default time limit of one attempt, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Default number of extra attempts after a retryable failure.
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Most extra attempts allowed: more would only hammer an endpoint limited to 5 requests/s.
+pub const MAX_RETRIES: u32 = 10;
+/// Largest `timeoutMs` (the largest delay `setTimeout` supports).
+pub const MAX_TIMEOUT_MS: u32 = 2_147_483_647;
+
+/// A string that must never be shown: `Debug` prints `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret value.
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    /// The secret itself, for the one place that needs it (the request header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The options of one client as they arrive from JavaScript, after type checks.
+/// `None` means "not given"; type errors are reported by the caller before this.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// `clientId`.
+    pub client_id: String,
+    /// `clientSecret`.
+    pub client_secret: String,
+    /// `environment`: "production" or "demo".
+    pub environment: Option<String>,
+    /// `baseUrl`: overrides `environment`.
+    pub base_url: Option<String>,
+    /// `timeoutMs`.
+    pub timeout_ms: Option<f64>,
+    /// `retries`.
+    pub retries: Option<f64>,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("retries", &self.retries)
+            .finish()
+    }
+}
+
+/// A validated client configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Normalised base URL: lower-case scheme and host, no default port, no trailing slash.
+    pub base_url: String,
+    /// `{base_url}/oauth/token`.
+    pub token_url: String,
+    /// The client id (not secret).
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: Secret,
+    /// `Basic base64(client_id ":" client_secret)`.
+    pub authorization: Secret,
+    /// Time limit of one attempt in milliseconds.
+    pub timeout_ms: u32,
+    /// Extra attempts after a retryable failure.
+    pub retries: u32,
+}
+
+impl Config {
+    /// The strings that must never leave the library: the secret, the header and its base64 part.
+    pub fn secrets(&self) -> [&str; 3] {
+        let header = self.authorization.expose();
+        [
+            self.client_secret.expose(),
+            header,
+            header.strip_prefix("Basic ").unwrap_or(header),
+        ]
+    }
+}
+
+/// Check `options` and build a [`Config`].
+pub fn validate(options: &Options) -> Result<Config, Error> {
+    check_credential("clientId", &options.client_id)?;
+    check_credential("clientSecret", &options.client_secret)?;
+    if options.client_id.contains(':') {
+        return Err(Error::config(
+            "clientId must not contain ':' (it cannot be sent in a Basic header)",
+        ));
+    }
+    let base_url = match (&options.base_url, &options.environment) {
+        (Some(url), _) => normalize_base_url(url)?,
+        (None, None) => PRODUCTION_URL.to_string(),
+        (None, Some(env)) => match env.as_str() {
+            "production" => PRODUCTION_URL.to_string(),
+            "demo" => DEMO_URL.to_string(),
+            _ => {
+                return Err(Error::config(
+                    "environment must be \"production\" or \"demo\"",
+                ))
+            }
+        },
+    };
+    if let (Some(_), Some(env)) = (&options.base_url, &options.environment) {
+        if env != "production" && env != "demo" {
+            return Err(Error::config(
+                "environment must be \"production\" or \"demo\"",
+            ));
+        }
+    }
+    let timeout_ms = match options.timeout_ms {
+        None => DEFAULT_TIMEOUT_MS,
+        Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => t.ceil() as u32,
+        Some(_) => {
+            return Err(Error::config(
+                "timeoutMs must be a number of milliseconds greater than 0 and at most 2147483647",
+            ))
+        }
+    };
+    let retries = match options.retries {
+        None => DEFAULT_RETRIES,
+        Some(r) if r.is_finite() && r >= 0.0 && r <= f64::from(MAX_RETRIES) && r.fract() == 0.0 => {
+            r as u32
+        }
+        Some(_) => return Err(Error::config("retries must be a whole number from 0 to 10")),
+    };
+    let mut pair = String::with_capacity(options.client_id.len() + options.client_secret.len() + 1);
+    pair.push_str(&options.client_id);
+    pair.push(':');
+    pair.push_str(&options.client_secret);
+    let authorization = format!("Basic {}", base64::encode(pair.as_bytes()));
+    let token_url = format!("{base_url}/oauth/token");
+    Ok(Config {
+        base_url,
+        token_url,
+        client_id: options.client_id.clone(),
+        client_secret: Secret::new(options.client_secret.clone()),
+        authorization: Secret::new(authorization),
+        timeout_ms,
+        retries,
+    })
+}
+
+fn check_credential(name: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::config(format!("{name} must be a non-empty string")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::config(format!(
+            "{name} must not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Validate a `baseUrl` and return its normal form (see [`Config::base_url`]).
+///
+/// Accepted: `https://host[:port][/path]`, and `http://` only to a loopback host (`localhost`,
+/// `127.0.0.0/8`, `[::1]`). Rejected: other schemes, credentials in the URL, a query or fragment,
+/// white space, backslashes, non-ASCII, and anything a WHATWG URL parser could read differently.
+pub fn normalize_base_url(url: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::config(format!("baseUrl {why}"));
+    if url.is_empty() {
+        return Err(bad("must be a non-empty absolute http(s) URL"));
+    }
+    if !url.is_ascii() {
+        return Err(bad(
+            "must be ASCII (write an international host name in its punycode form)",
+        ));
+    }
+    if url
+        .bytes()
+        .any(|b| b.is_ascii_control() || b == b' ' || b == b'\\')
+    {
+        return Err(bad(
+            "must not contain white space, control characters or backslashes",
+        ));
+    }
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("must be an absolute http(s) URL such as https://api.example.com"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(bad("must use https (or http to a loopback host)"));
+    }
+    if rest.contains('?') || rest.contains('#') {
+        return Err(bad("must not have a query or fragment"));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        return Err(bad(
+            "must not contain credentials; pass clientId and clientSecret instead",
+        ));
+    }
+    let (host, port) =
+        split_host_port(authority).ok_or_else(|| bad("has an invalid host or port"))?;
+    let host = host.to_ascii_lowercase();
+    if !valid_host(&host) {
+        return Err(bad("has an invalid host"));
+    }
+    if scheme == "http" && !is_loopback(&host) {
+        return Err(bad(
+            "must use https; http is allowed only to localhost, 127.0.0.0/8 or [::1]",
+        ));
+    }
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let path = path.trim_end_matches('/');
+    if path.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(bad("must not contain '.' or '..' path segments"));
+    }
+    let mut out = format!("{scheme}://{host}");
+    if let Some(p) = port {
+        if p != default_port {
+            out.push_str(&format!(":{p}"));
+        }
+    }
+    out.push_str(path);
+    Ok(out)
+}
+
+/// Split `host[:port]` / `[v6][:port]`; `None` if the port is not a number from 0 to 65535.
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let (h, tail) = authority.split_at(end + 1);
+        match tail {
+            "" => (h, None),
+            _ => (h, Some(tail.strip_prefix(':')?)),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(u16::try_from(p.parse::<u32>().ok()?).ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some((host, port))
+}
+
+fn valid_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return !inner.is_empty()
+            && inner.contains(':')
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    }
+    !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && host.split('.').all(|label| label.len() <= 63)
+        && !host.starts_with('.')
+        && !host.contains("..")
+}
+
+/// `localhost`, a strict dotted-quad in 127.0.0.0/8, or `[::1]`. Strict on purpose: a form that a URL
+/// parser reads differently (`0127.0.0.1` is octal there) is not called loopback.
+pub fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host == "[::1]" {
+        return true;
+    }
+    let mut parts = 0;
+    let mut first = None;
+    for part in host.split('.') {
+        parts += 1;
+        let ok = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part.len() == 1 || !part.starts_with('0'))
+            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        if !ok {
+            return false;
+        }
+        if first.is_none() {
+            first = Some(part);
+        }
+    }
+    parts == 4 && first == Some("127")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    fn opts(id: &str, secret: &str) -> Options {
+        Options {
+            client_id: id.into(),
+            client_secret: secret.into(),
+            ..Options::default()
+        }
+    }
+
+    fn config_err(o: &Options) -> String {
+        let e = validate(o).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidConfig);
+        e.message
+    }
+
+    #[test]
+    fn defaults_to_production() {
+        let c = validate(&opts("id", "secret")).unwrap();
+        assert_eq!(c.base_url, PRODUCTION_URL);
+        assert_eq!(
+            c.token_url,
+            "https://public-api.alternativepayments.io/oauth/token"
+        );
+        assert_eq!(c.timeout_ms, 10_000);
+        assert_eq!(c.retries, 2);
+        assert_eq!(c.authorization.expose(), "Basic aWQ6c2VjcmV0");
+    }
+
+    #[test]
+    fn environments() {
+        let mut o = opts("id", "s");
+        o.environment = Some("demo".into());
+        assert_eq!(validate(&o).unwrap().base_url, DEMO_URL);
+        o.environment = Some("production".into());
+        assert_eq!(validate(&o).unwrap().base_url, PRODUCTION_URL);
+        o.environment = Some("staging".into());
+        assert!(config_err(&o).contains("environment"));
+    }
+
+    #[test]
+    fn base_url_overrides_environment() {
+        let mut o = opts("id", "s");
+        o.environment = Some("demo".into());
+        o.base_url = Some("http://127.0.0.1:8787/lane/a/".into());
+        let c = validate(&o).unwrap();
+        assert_eq!(c.base_url, "http://127.0.0.1:8787/lane/a");
+        assert_eq!(c.token_url, "http://127.0.0.1:8787/lane/a/oauth/token");
+    }
+
+    #[test]
+    fn credentials_checked() {
+        assert!(config_err(&opts("", "s")).contains("clientId"));
+        assert!(config_err(&opts("id", "")).contains("clientSecret"));
+        assert!(config_err(&opts("a:b", "s")).contains("':'"));
+        assert!(config_err(&opts("a\nb", "s")).contains("control"));
+        let m = config_err(&opts("a", "hunter\u{7}2"));
+        assert!(m.contains("clientSecret") && !m.contains("hunter"));
+        // non-ASCII is fine (UTF-8 in the Basic header)
+        assert!(validate(&opts("café", "s€cret")).is_ok());
+    }
+
+    #[test]
+    fn base_urls() {
+        let ok = |u: &str| normalize_base_url(u).unwrap();
+        assert_eq!(ok("https://API.Example.com"), "https://api.example.com");
+        assert_eq!(
+            ok("HTTPS://api.example.com:443/"),
+            "https://api.example.com"
+        );
+        assert_eq!(
+            ok("https://api.example.com:8443/v1//"),
+            "https://api.example.com:8443/v1"
+        );
+        assert_eq!(ok("http://localhost:3000"), "http://localhost:3000");
+        assert_eq!(ok("http://LOCALHOST"), "http://localhost");
+        assert_eq!(ok("http://127.0.0.1:80"), "http://127.0.0.1");
+        assert_eq!(ok("http://127.255.3.4:9"), "http://127.255.3.4:9");
+        assert_eq!(ok("http://[::1]:8080/x"), "http://[::1]:8080/x");
+        assert_eq!(ok("https://[2001:db8::1]"), "https://[2001:db8::1]");
+        for bad in [
+            "",
+            "api.example.com",
+            "ftp://x.example",
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://0127.0.0.1",
+            "http://127.1",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com",
+            "http://[::2]",
+            "https://user:pw@example.com",
+            "https://example.com?x=1",
+            "https://example.com#f",
+            "https://exa mple.com",
+            "https://example.com\\@evil",
+            "https://exämple.com",
+            "https://example.com:99999",
+            "https://example.com:",
+            "https://example.com:-1",
+            "https://",
+            "https://example.com/a/../b",
+            "javascript://alert(1)",
+            "https://[::1",
+            "https://a..b",
+        ] {
+            let e = normalize_base_url(bad);
+            assert!(e.is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        let mut o = opts("id", "s");
+        o.timeout_ms = Some(1.5);
+        assert_eq!(validate(&o).unwrap().timeout_ms, 2);
+        for t in [0.0, -1.0, f64::NAN, f64::INFINITY, 3e9] {
+            o.timeout_ms = Some(t);
+            assert!(config_err(&o).contains("timeoutMs"));
+        }
+        o.timeout_ms = None;
+        o.retries = Some(0.0);
+        assert_eq!(validate(&o).unwrap().retries, 0);
+        for r in [-1.0, 1.5, 11.0, f64::NAN] {
+            o.retries = Some(r);
+            assert!(config_err(&o).contains("retries"));
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let o = opts("id", "hunter2-very-secret");
+        let c = validate(&o).unwrap();
+        let all = format!("{o:?} {c:?}");
+        assert!(!all.contains("hunter2"));
+        assert!(!all.contains(c.authorization.expose()));
+        assert!(c.secrets().iter().all(|s| !s.is_empty()));
+    }
+}

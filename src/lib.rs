@@ -1,0 +1,23 @@
+//! altpay-oauth: OAuth2 client-credentials access tokens for the Alternative Payments API.
+//!
+//! The crate is split in two:
+//! - a **sans-IO core** (`config`, `request`, `json`, `response`, `retry`, `cache`, `error`) that is plain
+//!   Rust with no JavaScript types: it builds the token request as data, judges a response, does the
+//!   backoff and `Retry-After` math and runs the token cache state machine against an injected clock.
+//!   It is tested natively with `cargo test`.
+//! - a thin **wasm layer** (`wasm`, only on `wasm32`) that binds the runtime's global `fetch`,
+//!   `AbortController`, timers and JavaScript conversions, and exports the public API.
+
+pub mod base64;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod request;
+pub mod response;
+pub mod retry;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, ErrorCode};
