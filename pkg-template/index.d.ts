@@ -46,6 +46,11 @@ export interface TokenClientOptions extends ClientOptions {
   refreshSkewSeconds?: number;
   /** Shared cache across processes / isolates. */
   store?: TokenStore;
+  /**
+   * Called (never thrown) when the store fails, times out (1 s) or returns a value that is not an
+   * AccessToken; the client then falls back to a normal token request.
+   */
+  onStoreError?: (error: AltPayOAuthError) => void;
 }
 
 /** Cached, eagerly refreshed, single-flight tokens, and a `fetch` that adds them. */

@@ -16,6 +16,7 @@ pub mod json;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

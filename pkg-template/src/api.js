@@ -1,10 +1,12 @@
 // The public API, shared by every runtime entry. The entries load the wasm first (synchronously, or
 // in browsers by setting `ready`); nothing here touches wasm at import time.
 import * as wasm from "altpay:wasm-bindgen";
-import { ready } from "./ready.js";
+import { ready, loaded } from "./ready.js";
 export { AltPayOAuthError } from "altpay:glue";
+export { TokenClient } from "./client.js";
+export { kvStore, redisStore } from "./stores.js";
 
 /** One POST /oauth/token (operationId createOAuthToken). No cache. */
 export function createOAuthToken(options) {
-  return ready === null ? wasm.createOAuthToken(options) : ready.then(() => wasm.createOAuthToken(options));
+  return ready === null || loaded ? wasm.createOAuthToken(options) : ready.then(() => wasm.createOAuthToken(options));
 }

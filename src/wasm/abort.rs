@@ -111,7 +111,10 @@ impl AbortGuard {
         match self.cause.get() {
             Cause::Timeout => Error::new(
                 ErrorCode::Timeout,
-                format!("token request timed out after {timeout_ms} ms ({what})"),
+                format!(
+                    "token request timed out after {} ms ({what})",
+                    timeout_ms as u64
+                ),
             ),
             Cause::Caller => aborted(),
             Cause::None => Error::new(

@@ -4,8 +4,11 @@
 
 mod abort;
 mod bindings;
+mod client;
 mod convert;
 mod exports;
+mod store;
 mod transport;
 
+pub use client::RawTokenClient;
 pub use exports::create_oauth_token;

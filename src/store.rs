@@ -1,0 +1,238 @@
+//! The shared `TokenStore`, sans-IO part: the store key and the check of a token read back from a
+//! store. The adapters (Workers KV, Redis) and the calls live in the JavaScript/wasm layer.
+
+use crate::cache::refresh_at_ms;
+use crate::response::{Token, MAX_VALID_TIME_MS};
+
+/// Prefix of every store key; the version changes if the stored format ever does.
+pub const KEY_PREFIX: &str = "altpay-oauth:v1:";
+
+/// How long a store call may take before it counts as failed (the store being down or hanging
+/// must degrade to a normal token request, not stall `getToken()`).
+pub const STORE_TIMEOUT_MS: f64 = 1_000.0;
+
+/// The key of a client's token in a shared store: [`KEY_PREFIX`] and a 128-bit FNV-1a hash of the
+/// normalised base URL and the client id, in hex. Stable across processes, runtimes and versions of
+/// the same format; never derived from the secret. (An identifier, not a security boundary: whoever
+/// can read the store can read the token.)
+pub fn store_key(base_url: &str, client_id: &str) -> String {
+    let mut input = Vec::with_capacity(base_url.len() + client_id.len() + 1);
+    input.extend_from_slice(base_url.as_bytes());
+    input.push(0);
+    input.extend_from_slice(client_id.as_bytes());
+    let hi = fnv1a64(0xcbf2_9ce4_8422_2325, &input);
+    let lo = fnv1a64(0x6c62_272e_07bb_0142, &input);
+    let mut key = String::with_capacity(KEY_PREFIX.len() + 32);
+    key.push_str(KEY_PREFIX);
+    push_hex(&mut key, hi);
+    push_hex(&mut key, lo);
+    key
+}
+
+fn fnv1a64(seed: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(seed, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn push_hex(out: &mut String, v: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..16).rev() {
+        let nibble = ((v >> (i * 4)) & 0xf) as usize;
+        out.push(char::from(HEX.get(nibble).copied().unwrap_or(b'0')));
+    }
+}
+
+/// The fields of a token object read back from a store, before checking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredFields {
+    /// `access_token`, if it was a string.
+    pub access_token: Option<String>,
+    /// `token_type`, if it was a string.
+    pub token_type: Option<String>,
+    /// `expires_in`, if it was a number.
+    pub expires_in: Option<f64>,
+    /// `expires_at`, if it was a number.
+    pub expires_at: Option<f64>,
+    /// `scope`: `Ok(None)` when absent, `Err(())` when present but not a string.
+    pub scope: Result<Option<String>, ()>,
+}
+
+/// Why a stored token is not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredProblem {
+    /// Not a valid AccessToken object (reported to the store-error hook).
+    Malformed,
+    /// Valid, but inside its refresh window or expired: a new token is requested (not an error).
+    NotFresh,
+}
+
+/// Check a token read from a store: it must be a well-formed AccessToken, and fresh at `now_ms`
+/// (before its refresh point for this client's `skew_s`).
+pub fn check_stored(
+    fields: StoredFields,
+    now_ms: f64,
+    skew_s: f64,
+) -> Result<Token, StoredProblem> {
+    let access_token = fields
+        .access_token
+        .filter(|t| !t.is_empty())
+        .ok_or(StoredProblem::Malformed)?;
+    let token_type = fields
+        .token_type
+        .filter(|t| t.eq_ignore_ascii_case("bearer"))
+        .ok_or(StoredProblem::Malformed)?;
+    let expires_in = fields
+        .expires_in
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .ok_or(StoredProblem::Malformed)?;
+    let expires_at = fields
+        .expires_at
+        .filter(|v| v.is_finite() && *v >= 0.0 && *v <= MAX_VALID_TIME_MS)
+        .ok_or(StoredProblem::Malformed)?;
+    let scope = fields.scope.map_err(|()| StoredProblem::Malformed)?;
+    // Written so that a NaN clock also counts as not fresh.
+    let fresh = now_ms < refresh_at_ms(expires_at, expires_in, skew_s);
+    if !fresh {
+        return Err(StoredProblem::NotFresh);
+    }
+    Ok(Token {
+        access_token,
+        token_type,
+        expires_in,
+        expires_at,
+        scope,
+    })
+}
+
+/// The ttl to write a new token with: whole seconds until its refresh point (the store then drops it
+/// when this client would refresh it anyway). `None` when that is under one second.
+pub fn store_ttl_seconds(token: &Token, now_ms: f64, skew_s: f64) -> Option<u32> {
+    let secs = (refresh_at_ms(token.expires_at, token.expires_in, skew_s) - now_ms) / 1000.0;
+    if secs.is_finite() && secs >= 1.0 {
+        Some(secs.min(f64::from(u32::MAX)).floor() as u32)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn fields(expires_at: f64) -> StoredFields {
+        StoredFields {
+            access_token: Some("tok".into()),
+            token_type: Some("Bearer".into()),
+            expires_in: Some(3600.0),
+            expires_at: Some(expires_at),
+            scope: Ok(None),
+        }
+    }
+
+    #[test]
+    fn key_is_stable_distinct_and_secret_free() {
+        let a = store_key("https://public-api.alternativepayments.io", "client-1");
+        assert_eq!(
+            a,
+            store_key("https://public-api.alternativepayments.io", "client-1")
+        );
+        assert!(a.starts_with(KEY_PREFIX));
+        assert_eq!(a.len(), KEY_PREFIX.len() + 32);
+        assert_ne!(
+            a,
+            store_key("https://public-api.alternativepayments.io", "client-2")
+        );
+        assert_ne!(
+            a,
+            store_key("https://public-api.demo.alternativepayments.io", "client-1")
+        );
+        // the separator keeps ("ab", "c") and ("a", "bc") apart
+        assert_ne!(store_key("ab", "c"), store_key("a", "bc"));
+        assert!(!a.contains("client-1"));
+    }
+
+    #[test]
+    fn fresh_token_is_used() {
+        let now = 1_000_000.0;
+        let t = check_stored(fields(now + 3_600_000.0), now, 300.0).unwrap();
+        assert_eq!(t.access_token, "tok");
+        assert_eq!(t.token_type, "Bearer");
+    }
+
+    #[test]
+    fn token_in_refresh_window_or_expired_is_not_used() {
+        let now = 1_000_000.0;
+        assert_eq!(
+            check_stored(fields(now + 299_000.0), now, 300.0),
+            Err(StoredProblem::NotFresh)
+        );
+        assert_eq!(
+            check_stored(fields(now - 1.0), now, 300.0),
+            Err(StoredProblem::NotFresh)
+        );
+        assert_eq!(
+            check_stored(fields(now + 1e6), f64::NAN, 300.0),
+            Err(StoredProblem::NotFresh)
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_are_rejected() {
+        let now = 0.0;
+        let good = fields(3_600_000.0);
+        let cases = [
+            StoredFields {
+                access_token: None,
+                ..good.clone()
+            },
+            StoredFields {
+                access_token: Some(String::new()),
+                ..good.clone()
+            },
+            StoredFields {
+                token_type: Some("mac".into()),
+                ..good.clone()
+            },
+            StoredFields {
+                expires_in: Some(f64::NAN),
+                ..good.clone()
+            },
+            StoredFields {
+                expires_in: Some(-1.0),
+                ..good.clone()
+            },
+            StoredFields {
+                expires_at: None,
+                ..good.clone()
+            },
+            StoredFields {
+                expires_at: Some(f64::INFINITY),
+                ..good.clone()
+            },
+            StoredFields {
+                scope: Err(()),
+                ..good.clone()
+            },
+        ];
+        for c in cases {
+            assert_eq!(check_stored(c, now, 300.0), Err(StoredProblem::Malformed));
+        }
+    }
+
+    #[test]
+    fn ttl_ends_at_the_refresh_point() {
+        let now = 0.0;
+        let t = check_stored(fields(3_600_000.0), now, 300.0).unwrap();
+        assert_eq!(store_ttl_seconds(&t, now, 300.0), Some(3300));
+        // skew clamped to half the lifetime
+        let short = Token {
+            expires_in: 60.0,
+            expires_at: 60_000.0,
+            ..t.clone()
+        };
+        assert_eq!(store_ttl_seconds(&short, now, 300.0), Some(30));
+        assert_eq!(store_ttl_seconds(&short, 29_500.0, 300.0), None);
+    }
+}
