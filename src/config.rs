@@ -3,6 +3,7 @@
 
 use crate::base64;
 use crate::error::Error;
+use crate::text;
 use core::fmt;
 
 /// Base URL of the production environment.
@@ -106,17 +107,17 @@ impl Config {
 pub fn validate(options: &Options) -> Result<Config, Error> {
     check_credential("clientId", &options.client_id)?;
     check_credential("clientSecret", &options.client_secret)?;
-    if options.client_id.contains(':') {
+    if text::has_byte(&options.client_id, b':') {
         return Err(Error::config(
             "clientId must not contain ':' (it cannot be sent in a Basic header)",
         ));
     }
     let base_url = match (&options.base_url, &options.environment) {
         (Some(url), _) => normalize_base_url(url)?,
-        (None, None) => PRODUCTION_URL.to_string(),
+        (None, None) => PRODUCTION_URL.into(),
         (None, Some(env)) => match env.as_str() {
-            "production" => PRODUCTION_URL.to_string(),
-            "demo" => DEMO_URL.to_string(),
+            "production" => PRODUCTION_URL.into(),
+            "demo" => DEMO_URL.into(),
             _ => {
                 return Err(Error::config(
                     "environment must be \"production\" or \"demo\"",
@@ -151,8 +152,8 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     pair.push_str(&options.client_id);
     pair.push(':');
     pair.push_str(&options.client_secret);
-    let authorization = format!("Basic {}", base64::encode(pair.as_bytes()));
-    let token_url = format!("{base_url}/oauth/token");
+    let authorization = text::cat(&["Basic ", &base64::encode(pair.as_bytes())]);
+    let token_url = text::cat(&[&base_url, "/oauth/token"]);
     Ok(Config {
         base_url,
         token_url,
@@ -166,12 +167,16 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
 
 fn check_credential(name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::config(format!("{name} must be a non-empty string")));
+        return Err(Error::config(text::cat(&[
+            name,
+            " must be a non-empty string",
+        ])));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::config(format!(
-            "{name} must not contain control characters"
-        )));
+        return Err(Error::config(text::cat(&[
+            name,
+            " must not contain control characters",
+        ])));
     }
     Ok(())
 }
@@ -182,7 +187,7 @@ fn check_credential(name: &str, value: &str) -> Result<(), Error> {
 /// `127.0.0.0/8`, `[::1]`). Rejected: other schemes, credentials in the URL, a query or fragment,
 /// white space, backslashes, non-ASCII, and anything a WHATWG URL parser could read differently.
 pub fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::config(format!("baseUrl {why}"));
+    let bad = |why: &str| Error::config(text::cat(&["baseUrl ", why]));
     if url.is_empty() {
         return Err(bad("must be a non-empty absolute http(s) URL"));
     }
@@ -199,21 +204,20 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
             "must not contain white space, control characters or backslashes",
         ));
     }
-    let (scheme, rest) = url
-        .split_once("://")
+    let (scheme, rest) = text::split_once(url, "://")
         .ok_or_else(|| bad("must be an absolute http(s) URL such as https://api.example.com"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(bad("must use https (or http to a loopback host)"));
     }
-    if rest.contains('?') || rest.contains('#') {
+    if text::has_byte(rest, b'?') || text::has_byte(rest, b'#') {
         return Err(bad("must not have a query or fragment"));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
+    let (authority, path) = match text::byte_pos(rest, b'/') {
+        Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
         None => (rest, ""),
     };
-    if authority.contains('@') {
+    if text::has_byte(authority, b'@') {
         return Err(bad(
             "must not contain credentials; pass clientId and clientSecret instead",
         ));
@@ -230,14 +234,22 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
         ));
     }
     let default_port = if scheme == "https" { 443 } else { 80 };
-    let path = path.trim_end_matches('/');
-    if path.split('/').any(|seg| seg == "." || seg == "..") {
+    let mut path = path;
+    while let Some(p) = path.strip_suffix('/') {
+        path = p;
+    }
+    if path
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .any(|seg| seg == b"." || seg == b"..")
+    {
         return Err(bad("must not contain '.' or '..' path segments"));
     }
-    let mut out = format!("{scheme}://{host}");
+    let mut out = text::cat(&[&scheme, "://", &host]);
     if let Some(p) = port {
         if p != default_port {
-            out.push_str(&format!(":{p}"));
+            out.push(':');
+            text::push_u64(&mut out, u64::from(p));
         }
     }
     out.push_str(path);
@@ -247,23 +259,21 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
 /// Split `host[:port]` / `[v6][:port]`; `None` if the port is not a number from 0 to 65535.
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (h, tail) = authority.split_at(end + 1);
+        let end = text::byte_pos(authority, b']')?;
+        let (h, tail) = authority.split_at_checked(end + 1)?;
         match tail {
             "" => (h, None),
             _ => (h, Some(tail.strip_prefix(':')?)),
         }
     } else {
-        match authority.split_once(':') {
+        match text::split_once(authority, ":") {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         }
     };
     let port = match port {
         None => None,
-        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(u16::try_from(p.parse::<u32>().ok()?).ok()?)
-        }
+        Some(p) if p.len() <= 5 => Some(u16::try_from(text::parse_digits(p.as_bytes())?).ok()?),
         Some(_) => return None,
     };
     Some((host, port))
@@ -272,7 +282,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 fn valid_host(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return !inner.is_empty()
-            && inner.contains(':')
+            && text::has_byte(inner, b':')
             && inner
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
@@ -282,9 +292,12 @@ fn valid_host(host: &str) -> bool {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
-        && host.split('.').all(|label| label.len() <= 63)
+        && host
+            .as_bytes()
+            .split(|&b| b == b'.')
+            .all(|label| label.len() <= 63)
         && !host.starts_with('.')
-        && !host.contains("..")
+        && !text::contains(host, "..")
 }
 
 /// `localhost`, a strict dotted-quad in 127.0.0.0/8, or `[::1]`. Strict on purpose: a form that a URL
@@ -295,13 +308,11 @@ pub fn is_loopback(host: &str) -> bool {
     }
     let mut parts = 0;
     let mut first = None;
-    for part in host.split('.') {
+    for part in host.as_bytes().split(|&b| b == b'.') {
         parts += 1;
-        let ok = !part.is_empty()
-            && part.len() <= 3
-            && part.bytes().all(|b| b.is_ascii_digit())
-            && (part.len() == 1 || !part.starts_with('0'))
-            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        let ok = part.len() <= 3
+            && (part.len() == 1 || part.first() != Some(&b'0'))
+            && text::parse_digits(part).is_some_and(|n| n <= 255);
         if !ok {
             return false;
         }
@@ -309,7 +320,7 @@ pub fn is_loopback(host: &str) -> bool {
             first = Some(part);
         }
     }
-    parts == 4 && first == Some("127")
+    parts == 4 && first == Some(b"127".as_slice())
 }
 
 #[cfg(test)]

@@ -110,21 +110,22 @@ impl Error {
     /// credentials back must not make us leak them.
     pub fn redact(mut self, secrets: &[&str]) -> Self {
         for s in secrets.iter().filter(|s| !s.is_empty()) {
-            if self.message.contains(s) {
-                self.message = self.message.replace(s, "[redacted]");
-            }
+            redact_one(&mut self.message, s);
             if let Some(details) = self.details.as_mut() {
                 for (k, v) in details.iter_mut() {
-                    if k.contains(s) {
-                        *k = k.replace(s, "[redacted]");
-                    }
-                    if v.contains(s) {
-                        *v = v.replace(s, "[redacted]");
-                    }
+                    redact_one(k, s);
+                    redact_one(v, s);
                 }
             }
         }
         self
+    }
+}
+
+/// Replace every occurrence of the non-empty `secret` in `text` by `[redacted]`.
+fn redact_one(text: &mut String, secret: &str) {
+    if crate::text::contains(text, secret) {
+        *text = crate::text::replace(text, secret, "[redacted]");
     }
 }
 

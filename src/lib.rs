@@ -8,6 +8,8 @@
 //! - a thin **wasm layer** (`wasm`, only on `wasm32`) that binds the runtime's global `fetch`,
 //!   `AbortController`, timers and JavaScript conversions, and exports the public API.
 
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod allocator;
 pub mod base64;
 pub mod cache;
 pub mod config;
@@ -17,6 +19,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod store;
+mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -10,6 +10,7 @@ use core::fmt;
 
 use crate::error::{Error, ErrorCode};
 use crate::json::{self, Value};
+use crate::text::{self, cat};
 
 /// The largest token response body we accept; the wasm layer stops reading past this.
 pub const MAX_BODY_BYTES: usize = 1_048_576;
@@ -70,15 +71,19 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
     {
         return Err(Error::response("token response body is empty"));
     }
-    let value = json::parse(body)
-        .map_err(|e| Error::response(format!("token response is not valid JSON ({e})")))?;
+    let value = json::parse(body).map_err(|e| {
+        let mut m = cat(&["token response is not valid JSON (", e.message, " at byte "]);
+        text::push_u64(&mut m, e.offset as u64);
+        m.push(')');
+        Error::response(m)
+    })?;
     let members = match value {
         Value::Object(members) => members,
         other => {
-            return Err(Error::response(format!(
-                "token response must be a JSON object, got {}",
-                article(other.kind())
-            )))
+            return Err(Error::response(cat(&[
+                "token response must be a JSON object, got ",
+                article(&other),
+            ])))
         }
     };
 
@@ -95,9 +100,11 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
             _ => continue,
         };
         if slot.is_some() {
-            return Err(Error::response(format!(
-                "duplicate \"{key}\" in token response"
-            )));
+            return Err(Error::response(cat(&[
+                "duplicate \"",
+                &key,
+                "\" in token response",
+            ])));
         }
         *slot = Some(value);
     }
@@ -109,10 +116,10 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
         }
         Some(Value::String(s)) => s,
         Some(other) => {
-            return Err(Error::response(format!(
-                "access_token must be a string, got {}",
-                article(other.kind())
-            )))
+            return Err(Error::response(cat(&[
+                "access_token must be a string, got ",
+                article(&other),
+            ])))
         }
     };
 
@@ -120,16 +127,16 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
         None => return Err(Error::response("token response has no token_type")),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("bearer") => s,
         Some(Value::String(s)) => {
-            return Err(Error::response(format!(
-                "token_type must be \"bearer\"{}",
-                echo(", got ", &s, &access_token)
-            )))
+            return Err(Error::response(cat(&[
+                "token_type must be \"bearer\"",
+                &echo(", got ", &s, &access_token),
+            ])))
         }
         Some(other) => {
-            return Err(Error::response(format!(
-                "token_type must be \"bearer\", got {}",
-                article(other.kind())
-            )))
+            return Err(Error::response(cat(&[
+                "token_type must be \"bearer\", got ",
+                article(&other),
+            ])))
         }
     };
 
@@ -137,33 +144,34 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
     let expires_in = match expires_in {
         None => return Err(Error::response("token response has no expires_in")),
         Some(Value::Number(n)) => n,
-        Some(Value::String(s)) => {
-            match json::parse_number(s.trim_matches(|c: char| c.is_ascii_whitespace())) {
-                Some(n) => n,
-                None => {
-                    return Err(Error::response(format!(
-                        "{EXPIRES_IN_RULE}{}",
-                        echo(", got the string ", &s, &access_token)
-                    )))
-                }
+        Some(Value::String(s)) => match json::parse_number(s.trim_ascii()) {
+            Some(n) => n,
+            None => {
+                return Err(Error::response(cat(&[
+                    EXPIRES_IN_RULE,
+                    &echo(", got the string ", &s, &access_token),
+                ])))
             }
-        }
+        },
         Some(other) => {
-            return Err(Error::response(format!(
-                "{EXPIRES_IN_RULE}, got {}",
-                article(other.kind())
-            )))
+            return Err(Error::response(cat(&[
+                EXPIRES_IN_RULE,
+                ", got ",
+                article(&other),
+            ])))
         }
     };
     if expires_in.is_infinite() {
-        return Err(Error::response(format!(
-            "{EXPIRES_IN_RULE}, got a number too large to represent"
-        )));
+        return Err(Error::response(cat(&[
+            EXPIRES_IN_RULE,
+            ", got a number too large to represent",
+        ])));
     }
     if expires_in.is_nan() || expires_in < 0.0 {
-        return Err(Error::response(format!(
-            "{EXPIRES_IN_RULE}, got a negative number"
-        )));
+        return Err(Error::response(cat(&[
+            EXPIRES_IN_RULE,
+            ", got a negative number",
+        ])));
     }
     let expires_in = if expires_in == 0.0 { 0.0 } else { expires_in }; // no -0
 
@@ -171,10 +179,10 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
         Some(other) => {
-            return Err(Error::response(format!(
-                "scope must be a string, got {}",
-                article(other.kind())
-            )))
+            return Err(Error::response(cat(&[
+                "scope must be a string, got ",
+                article(&other),
+            ])))
         }
     };
 
@@ -206,68 +214,66 @@ pub fn error_for_status(status: u16, body: Option<&[u8]>, retry_after: Option<f6
     let server_message = field("message")
         .or_else(|| field("error_description"))
         .or_else(|| field("error"));
-    let suffix = |text: Option<&str>| match text {
-        Some(t) => format!(": {}", clean(t, MAX_SERVER_MESSAGE_CHARS)),
-        None => String::new(),
+    // ": <server text>", cleaned, when there is one.
+    let push_suffix = |out: &mut String, text: Option<&str>| {
+        if let Some(t) = text {
+            out.push_str(": ");
+            out.push_str(&clean(t, MAX_SERVER_MESSAGE_CHARS));
+        }
+    };
+    // "<prefix><status><close>".
+    let with_status = |prefix: &str, close: &str| {
+        let mut m = String::from(prefix);
+        text::push_u64(&mut m, u64::from(status));
+        m.push_str(close);
+        m
     };
 
     let (code, message) = match status {
-        403 => (
-            ErrorCode::InvalidCredentials,
-            format!(
-                "token endpoint rejected the client credentials (403){}",
-                suffix(server_message)
-            ),
-        ),
+        403 => {
+            let mut m = String::from("token endpoint rejected the client credentials (403)");
+            push_suffix(&mut m, server_message);
+            (ErrorCode::InvalidCredentials, m)
+        }
         429 => {
-            let wait = match retry_after {
-                Some(s) if s.is_finite() && s >= 0.0 => format!("; retry after {} s", ceil_u64(s)),
-                _ => String::new(),
-            };
-            (
-                ErrorCode::RateLimited,
-                format!("token endpoint is rate limiting this client (429){wait}"),
-            )
+            let mut m = String::from("token endpoint is rate limiting this client (429)");
+            if let Some(s) = retry_after.filter(|s| s.is_finite() && *s >= 0.0) {
+                m.push_str("; retry after ");
+                text::push_u64(&mut m, ceil_u64(s));
+                m.push_str(" s");
+            }
+            (ErrorCode::RateLimited, m)
         }
         300..=399 => (
             ErrorCode::HttpError,
-            format!(
-                "token endpoint answered with a redirect ({status}); redirects are not followed so \
-                 credentials never go to another URL"
+            with_status(
+                "token endpoint answered with a redirect (",
+                "); redirects are not followed so credentials never go to another URL",
             ),
         ),
         400..=499 => {
             // RFC 6749 section 5.2: "error" plus an optional "error_description".
             let description = field("error_description").or_else(|| field("message"));
-            let text = match (field("error"), description) {
-                (Some(e), Some(d)) => Some(format!(
-                    "{}: {}",
-                    clean(e, MAX_SERVER_MESSAGE_CHARS),
-                    clean(d, MAX_SERVER_MESSAGE_CHARS)
-                )),
-                (Some(e), None) => Some(clean(e, MAX_SERVER_MESSAGE_CHARS)),
-                (None, Some(d)) => Some(clean(d, MAX_SERVER_MESSAGE_CHARS)),
-                (None, None) => None,
-            };
-            (
-                ErrorCode::HttpError,
-                format!(
-                    "token endpoint refused the request ({status}){}",
-                    text.map(|t| format!(": {t}")).unwrap_or_default()
-                ),
-            )
+            let mut m = with_status("token endpoint refused the request (", ")");
+            match (field("error"), description) {
+                (Some(e), Some(d)) => {
+                    push_suffix(&mut m, Some(e));
+                    push_suffix(&mut m, Some(d));
+                }
+                (e, d) => push_suffix(&mut m, e.or(d)),
+            }
+            (ErrorCode::HttpError, m)
         }
-        500..=599 => (
-            ErrorCode::HttpError,
-            format!("token endpoint failed ({status}){}", suffix(server_message)),
-        ),
-        _ => (
-            ErrorCode::HttpError,
-            format!(
-                "token endpoint answered with unexpected status {status}{}",
-                suffix(server_message)
-            ),
-        ),
+        500..=599 => {
+            let mut m = with_status("token endpoint failed (", ")");
+            push_suffix(&mut m, server_message);
+            (ErrorCode::HttpError, m)
+        }
+        _ => {
+            let mut m = with_status("token endpoint answered with unexpected status ", "");
+            push_suffix(&mut m, server_message);
+            (ErrorCode::HttpError, m)
+        }
     };
     Error::new(code, message)
         .with_status(status)
@@ -302,8 +308,8 @@ pub fn details_from_body(body: &[u8]) -> Vec<(String, String)> {
 /// `s` cut to at most `max_chars` chars on a char boundary, with "…" appended when cut.
 fn truncate(s: &str, max_chars: usize) -> String {
     match s.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
-        None => s.to_string(),
+        Some((cut, _)) => cat(&[s.get(..cut).unwrap_or_default(), "…"]),
+        None => String::from(s),
     }
 }
 
@@ -335,7 +341,10 @@ fn echo(prefix: &str, value: &str, access_token: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if c.is_control() => {
+                out.push_str("\\u");
+                text::push_hex4(&mut out, u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -343,14 +352,16 @@ fn echo(prefix: &str, value: &str, access_token: &str) -> String {
     out
 }
 
-/// "an array", "a string", ...
-fn article(kind: &str) -> String {
-    let a = if kind.starts_with(['a', 'o']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{a} {kind}")
+/// The JSON type of `value` with its article: "a null", "an array", ... (see [`Value::kind`]).
+fn article(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "a null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Seconds rounded up, for messages (saturates).
