@@ -84,7 +84,7 @@ test-native: setup-rust
 test-wasm: setup-rust setup-node
 	node tests/wasm/run.mjs
 
-test-node: build
+test-node: build setup-node-versions setup-system
 	node --test --test-reporter=spec tests/node/
 
 test-types: build

@@ -55,3 +55,72 @@ export function makeToken(accessToken, tokenType, expiresIn, expiresAt, scope) {
 export function ignoreRejection(promise) {
   if (promise && typeof promise.then === "function") promise.then(undefined, () => {});
 }
+
+/**
+ * Called from Rust once per attempt, while its abort guard is alive: read what the core needs from a
+ * fetch Response in one crossing. Resolves to [status, retryAfter, body, bodyError]:
+ * - status -1: not a Response; 0: a browser's opaque redirect (`redirect: "manual"`);
+ * - body: the bytes, or null when larger than `max` (read as a stream and cancelled there, or refused
+ *   from Content-Length without reading), or undefined when reading failed (bodyError says why).
+ */
+export async function readResponse(response, max) {
+  let status, headers, body;
+  try {
+    status = response.status;
+    headers = response.headers;
+    body = response.body;
+    if (response.type === "opaqueredirect") return [0];
+  } catch {
+    return [-1];
+  }
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 0 || status > 999) return [-1];
+  let retryAfter, length;
+  try {
+    retryAfter = headers.get("retry-after") ?? undefined;
+    length = headers.get("content-length");
+  } catch {}
+  const cancel = (x) => {
+    try {
+      ignoreRejection(x.cancel());
+    } catch {}
+  };
+  if (length !== null && length !== undefined && Number(length) > max) {
+    if (body) cancel(body);
+    return [status, retryAfter, null];
+  }
+  if (body === null || body === undefined) return [status, retryAfter, new Uint8Array(0)];
+  let reader;
+  try {
+    reader = body.getReader();
+  } catch (error) {
+    return [status, retryAfter, undefined, error];
+  }
+  const chunks = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) {
+        cancel(reader);
+        return [status, retryAfter, undefined, new TypeError("response body is not a byte stream")];
+      }
+      size += value.length;
+      if (size > max) {
+        cancel(reader);
+        return [status, retryAfter, null];
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    return [status, retryAfter, undefined, error];
+  }
+  if (chunks.length === 1) return [status, retryAfter, chunks[0]];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return [status, retryAfter, out];
+}

@@ -50,9 +50,11 @@ export class TokenClient {
   /** The cached token while it is fresh, else a refreshed one (shared by concurrent callers). */
   getToken(options) {
     if (this.#raw === null) return this.#pending.then(() => this.getToken(options));
-    const promise = this.#raw.get(options?.forceRefresh === true);
     const signal = options?.signal;
-    return signal === undefined || signal === null ? promise : withSignal(promise, signal);
+    if (signal === undefined || signal === null) return this.#raw.get(options?.forceRefresh === true);
+    // An already-aborted caller starts nothing.
+    if (signal.aborted) return Promise.reject(abortedError());
+    return withSignal(this.#raw.get(options?.forceRefresh === true), signal);
   }
 
   /**
@@ -80,15 +82,16 @@ export class TokenClient {
     const retry = replayable ? request.clone() : null;
     const send = (req) => (this.#fetch === null ? fetch(req) : this.#fetch(req));
 
-    const token = await this.getToken();
+    const signal = request.signal;
+    const token = await this.getToken({ signal });
     request.headers.set("Authorization", `Bearer ${token.access_token}`);
     const response = await send(request);
     if (response.status !== 401 || retry === null) return response;
 
     await response.body?.cancel().catch(() => {});
-    let fresh = await this.getToken();
+    let fresh = await this.getToken({ signal });
     // Only force a new token if nobody replaced the rejected one meanwhile (no refresh stampede).
-    if (fresh.access_token === token.access_token) fresh = await this.getToken({ forceRefresh: true });
+    if (fresh.access_token === token.access_token) fresh = await this.getToken({ forceRefresh: true, signal });
     retry.headers.set("Authorization", `Bearer ${fresh.access_token}`);
     return send(retry);
   }

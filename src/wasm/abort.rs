@@ -4,6 +4,7 @@
 
 use super::bindings::{clear_timeout, set_timeout, AbortController, AbortSignal};
 use crate::error::{Error, ErrorCode};
+use crate::text::{cat, push_u64};
 use js_sys::Promise;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -109,17 +110,18 @@ impl AbortGuard {
     /// `aborted` when the guard fired, otherwise `network_error` described by `what`.
     pub fn classify(&self, timeout_ms: f64, what: &str, js_error: &JsValue) -> Error {
         match self.cause.get() {
-            Cause::Timeout => Error::new(
-                ErrorCode::Timeout,
-                format!(
-                    "token request timed out after {} ms ({what})",
-                    timeout_ms as u64
-                ),
-            ),
+            Cause::Timeout => {
+                let mut message = String::from("token request timed out after ");
+                push_u64(&mut message, timeout_ms as u64);
+                message.push_str(" ms (");
+                message.push_str(what);
+                message.push(')');
+                Error::new(ErrorCode::Timeout, message)
+            }
             Cause::Caller => aborted(),
             Cause::None => Error::new(
                 ErrorCode::NetworkError,
-                format!("{what}: {}", describe_js_error(js_error)),
+                cat(&[what, ": ", &describe_js_error(js_error)]),
             ),
         }
     }
@@ -164,7 +166,7 @@ pub fn describe_js_error(error: &JsValue) -> String {
     let mut text = get(error, "message")
         .and_then(|m| m.as_string())
         .or_else(|| error.as_string())
-        .unwrap_or_else(|| "unknown error".to_string());
+        .unwrap_or_else(|| String::from("unknown error"));
     let code = get(error, "cause")
         .and_then(|c| get(&c, "code"))
         .and_then(|c| c.as_string());
@@ -173,8 +175,9 @@ pub fn describe_js_error(error: &JsValue) -> String {
         text.push_str(&code);
         text.push(')');
     }
-    if text.chars().count() > 200 {
-        text = text.chars().take(200).collect::<String>() + "…";
+    if let Some((cut, _)) = text.char_indices().nth(200) {
+        text.truncate(cut);
+        text.push('…');
     }
     text
 }

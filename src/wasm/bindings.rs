@@ -53,25 +53,6 @@ extern "C" {
         listener: &Function,
     ) -> Result<(), JsValue>;
 
-    /// A `Headers`-like object (`get` by name).
-    #[derive(Clone)]
-    pub type Headers;
-    /// `headers.get(name)`.
-    #[wasm_bindgen(method, catch)]
-    pub fn get(this: &Headers, name: &str) -> Result<Option<String>, JsValue>;
-
-    /// A `ReadableStreamDefaultReader`-like object.
-    #[derive(Clone)]
-    pub type Reader;
-    /// `reader.read()`.
-    #[wasm_bindgen(method, catch)]
-    pub fn read(this: &Reader) -> Result<Promise, JsValue>;
-    /// `reader.cancel()`.
-    #[wasm_bindgen(method, catch)]
-    pub fn cancel(this: &Reader) -> Result<JsValue, JsValue>;
-    /// `reader.releaseLock()`.
-    #[wasm_bindgen(method, catch, js_name = releaseLock)]
-    pub fn release_lock(this: &Reader) -> Result<(), JsValue>;
 }
 
 #[wasm_bindgen(module = "/js/glue.js")]
@@ -95,6 +76,10 @@ extern "C" {
         expires_at: f64,
         scope: Option<String>,
     ) -> JsValue;
+
+    /// Read status, `Retry-After` and the body (capped) of a Response; see `js/glue.js`.
+    #[wasm_bindgen(js_name = readResponse)]
+    pub fn read_response(response: &JsValue, max: f64) -> Promise;
 
     /// Mark a promise's rejection as handled.
     #[wasm_bindgen(js_name = ignoreRejection)]

@@ -48,7 +48,7 @@ fn read_client_options(options: &JsValue) -> Result<State, Error> {
     };
     let store = prop(options, "store")?;
     let on_error = prop(options, "onStoreError")?;
-    let on_error = if on_error.is_undefined() {
+    let on_error = if on_error.is_undefined() || on_error.is_null() {
         None
     } else {
         Some(
@@ -166,8 +166,12 @@ async fn refresh(
         )
     };
 
+    // A store that just failed is not written to in the same refresh (it would cost a second timeout).
+    let mut store_healthy = true;
     if let (Some(store), false) = (&store, force_refresh) {
-        if let Some(token) = store.read(&key, js_sys::Date::now(), skew_s).await {
+        let (found, healthy) = store.read(&key, js_sys::Date::now(), skew_s).await;
+        store_healthy = healthy;
+        if let Some(token) = found {
             let js = stored_to_js(&token);
             let resolved = Promise::resolve(&js);
             let now = js_sys::Date::now();
@@ -195,7 +199,7 @@ async fn refresh(
                 now,
             );
             finish(&state, ticket);
-            if let Some(store) = &store {
+            if let (Some(store), true) = (&store, store_healthy) {
                 if let Some(ttl) = store_ttl_seconds(&token, now, skew_s) {
                     store.write(&key, &js, ttl).await;
                 }

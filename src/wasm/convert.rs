@@ -4,6 +4,7 @@ use super::bindings::{make_error, make_token, AbortSignal};
 use crate::config::Options;
 use crate::error::Error;
 use crate::response::Token;
+use crate::text::cat;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -30,14 +31,14 @@ pub struct JsOptions {
 /// Read a property; getters and proxies that throw are reported as invalid config.
 pub fn prop(object: &JsValue, key: &str) -> Result<JsValue, Error> {
     Reflect::get(object, &JsValue::from_str(key))
-        .map_err(|_| Error::config(format!("reading option {key} threw an exception")))
+        .map_err(|_| Error::config(cat(&["reading option ", key, " threw an exception"])))
 }
 
 /// A required string option.
 pub fn string_prop(object: &JsValue, key: &str) -> Result<String, Error> {
     prop(object, key)?
         .as_string()
-        .ok_or_else(|| Error::config(format!("{key} must be a non-empty string")))
+        .ok_or_else(|| Error::config(cat(&[key, " must be a non-empty string"])))
 }
 
 /// An optional string option (`undefined` = not given).
@@ -48,7 +49,7 @@ pub fn opt_string_prop(object: &JsValue, key: &str) -> Result<Option<String>, Er
     }
     v.as_string()
         .map(Some)
-        .ok_or_else(|| Error::config(format!("{key} must be a string")))
+        .ok_or_else(|| Error::config(cat(&[key, " must be a string"])))
 }
 
 /// An optional number option (`undefined` = not given).
@@ -59,7 +60,7 @@ pub fn opt_number_prop(object: &JsValue, key: &str) -> Result<Option<f64>, Error
     }
     v.as_f64()
         .map(Some)
-        .ok_or_else(|| Error::config(format!("{key} must be a number")))
+        .ok_or_else(|| Error::config(cat(&[key, " must be a number"])))
 }
 
 /// An optional `AbortSignal`-like option.
@@ -74,7 +75,7 @@ pub fn opt_signal_prop(object: &JsValue, key: &str) -> Result<Option<AbortSignal
         JsValue::UNDEFINED
     };
     if !listener.is_function() {
-        return Err(Error::config(format!("{key} must be an AbortSignal")));
+        return Err(Error::config(cat(&[key, " must be an AbortSignal"])));
     }
     Ok(Some(v.unchecked_into()))
 }

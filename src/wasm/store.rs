@@ -42,8 +42,8 @@ impl JsStore {
     }
 
     /// A fresh, well-formed token from the store, or `None` (missing, not fresh, malformed, or the
-    /// store failed: the last two are reported to the hook).
-    pub async fn read(&self, key: &str, now_ms: f64, skew_s: f64) -> Option<Token> {
+    /// store failed: the last two are reported to the hook), and whether the store answered.
+    pub async fn read(&self, key: &str, now_ms: f64, skew_s: f64) -> (Option<Token>, bool) {
         let value = match self.call("get", &Array::of1(&JsValue::from_str(key))).await {
             Ok(v) => v,
             Err(e) => {
@@ -51,21 +51,21 @@ impl JsStore {
                     "token store get() failed; requesting a new token instead",
                     &e,
                 );
-                return None;
+                return (None, false);
             }
         };
         if value.is_null() || value.is_undefined() {
-            return None;
+            return (None, true);
         }
         match check_stored(read_fields(&value), now_ms, skew_s) {
-            Ok(token) => Some(token),
-            Err(StoredProblem::NotFresh) => None,
+            Ok(token) => (Some(token), true),
+            Err(StoredProblem::NotFresh) => (None, true),
             Err(StoredProblem::Malformed) => {
                 self.report(
                     "token store returned a value that is not an AccessToken; ignoring it",
                     &JsValue::UNDEFINED,
                 );
-                None
+                (None, true)
             }
         }
     }

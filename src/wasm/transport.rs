@@ -1,14 +1,15 @@
-//! One token request over `fetch`: attempts, body read with a size cap, retries with backoff.
+//! One token request over `fetch`: attempts under an abort guard, the body read with a size cap
+//! (`readResponse` in js/glue.js, one crossing), retries with backoff.
 
-use super::abort::{aborted, sleep, AbortGuard};
-use super::bindings::{global_fetch, ignore_rejection, AbortSignal, Headers, Reader};
+use super::abort::{aborted, sleep, AbortGuard, Cause};
+use super::bindings::{global_fetch, read_response, AbortSignal};
 use super::convert::FetchFn;
 use crate::config::Config;
 use crate::error::Error;
 use crate::request::{token_request, BODY, METHOD};
 use crate::response::{self, Token, MAX_BODY_BYTES};
 use crate::retry;
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -68,6 +69,7 @@ async fn attempt_once(
     signal: Option<&AbortSignal>,
 ) -> Result<Token, Error> {
     let timeout_ms = f64::from(config.timeout_ms);
+    // The guard lives until the body is read: the timer and the caller's signal cover it all.
     let guard = AbortGuard::new(timeout_ms, signal)?;
     let init = request_init(config, &guard.signal());
     let sent_at = js_sys::Date::now();
@@ -85,128 +87,51 @@ async fn attempt_once(
     }
     .map_err(|e| guard.classify(timeout_ms, "could not reach the token endpoint", &e))?;
 
-    let status = read_status(&response)?;
-    let headers: Option<Headers> = Reflect::get(&response, &JsValue::from_str("headers"))
-        .ok()
-        .filter(|h| h.is_object())
-        .map(JsCast::unchecked_into);
-    let header = |name: &str| headers.as_ref().and_then(|h| h.get(name).ok().flatten());
-
-    if status == 0 {
+    let parts = JsFuture::from(read_response(&response, MAX_BODY_BYTES as f64))
+        .await
+        .map(|v| v.unchecked_into::<Array>())
+        .map_err(|e| guard.classify(timeout_ms, "reading the token response failed", &e))?;
+    let status = parts.get(0).as_f64().unwrap_or(-1.0);
+    if status < 0.0 {
+        return Err(Error::response(
+            "fetch resolved to something that is not a Response",
+        ));
+    }
+    if status == 0.0 {
         // A browser's `redirect: "manual"` gives an opaque-redirect response with status 0.
-        return Err(response::error_for_status(302, None, None).with_status(0));
+        let mut e = response::error_for_status(302, None, None);
+        e.status = None;
+        return Err(e);
     }
-    if let Some(len) = header("content-length").and_then(|v| v.trim().parse::<u64>().ok()) {
-        if len > MAX_BODY_BYTES as u64 {
-            cancel_body(&response);
-            return Err(if (200..300).contains(&status) {
-                response::body_too_large()
-            } else {
-                response::error_for_status(status, None, retry_after(&header))
-            });
-        }
-    }
-    let body = read_body(&response).await;
-    if (200..300).contains(&status) {
-        let body = body.map_err(|e| match e {
-            BodyError::TooLarge => response::body_too_large(),
-            BodyError::Js(e) => guard.classify(timeout_ms, "reading the token response failed", &e),
-            BodyError::NotBytes => Error::response("token response body is not a byte stream"),
-        })?;
-        response::parse_token(&body, sent_at)
+    let status = status as u16;
+    let retry_after = parts
+        .get(1)
+        .as_string()
+        .and_then(|v| retry::parse_retry_after(&v, js_sys::Date::now()));
+    let body = parts.get(2);
+    let body: Result<Option<Vec<u8>>, JsValue> = if body.is_null() {
+        Ok(None)
+    } else if body.is_undefined() {
+        Err(parts.get(3))
     } else {
-        if guard.cause() != super::abort::Cause::None {
-            if let Err(BodyError::Js(e)) = &body {
-                return Err(guard.classify(timeout_ms, "reading the error response failed", e));
+        Ok(Some(Uint8Array::new(&body).to_vec()))
+    };
+    if (200..300).contains(&status) {
+        match body {
+            Ok(Some(bytes)) => response::parse_token(&bytes, sent_at),
+            Ok(None) => Err(response::body_too_large()),
+            Err(e) => Err(guard.classify(timeout_ms, "reading the token response failed", &e)),
+        }
+    } else {
+        match body {
+            Err(e) if guard.cause() != Cause::None => {
+                Err(guard.classify(timeout_ms, "reading the error response failed", &e))
             }
-        }
-        Err(response::error_for_status(
-            status,
-            body.ok().as_deref(),
-            retry_after(&header),
-        ))
-    }
-}
-
-fn retry_after(header: &dyn Fn(&str) -> Option<String>) -> Option<f64> {
-    header("retry-after").and_then(|v| retry::parse_retry_after(&v, js_sys::Date::now()))
-}
-
-fn read_status(response: &JsValue) -> Result<u16, Error> {
-    let not_a_response = || Error::response("fetch resolved to something that is not a Response");
-    if !response.is_object() {
-        return Err(not_a_response());
-    }
-    let status = Reflect::get(response, &JsValue::from_str("status"))
-        .ok()
-        .and_then(|s| s.as_f64())
-        .ok_or_else(not_a_response)?;
-    if status.fract() != 0.0 || !(0.0..=999.0).contains(&status) {
-        return Err(not_a_response());
-    }
-    Ok(status as u16)
-}
-
-enum BodyError {
-    TooLarge,
-    NotBytes,
-    Js(JsValue),
-}
-
-fn cancel_body(response: &JsValue) {
-    if let Ok(body) = Reflect::get(response, &JsValue::from_str("body")) {
-        if let Ok(cancel) = Reflect::get(&body, &JsValue::from_str("cancel")) {
-            if let Some(f) = cancel.dyn_ref::<js_sys::Function>() {
-                if let Ok(p) = f.call0(&body) {
-                    ignore_rejection(&p);
-                }
-            }
+            body => Err(response::error_for_status(
+                status,
+                body.ok().flatten().as_deref(),
+                retry_after,
+            )),
         }
     }
-}
-
-/// Read the body as a stream, stopping (and cancelling it) past [`MAX_BODY_BYTES`]: an oversized body
-/// is never buffered whole.
-async fn read_body(response: &JsValue) -> Result<Vec<u8>, BodyError> {
-    let body = Reflect::get(response, &JsValue::from_str("body")).map_err(BodyError::Js)?;
-    if body.is_null() || body.is_undefined() {
-        return Ok(Vec::new());
-    }
-    let get_reader = Reflect::get(&body, &JsValue::from_str("getReader")).map_err(BodyError::Js)?;
-    let get_reader = get_reader
-        .dyn_ref::<js_sys::Function>()
-        .ok_or(BodyError::NotBytes)?;
-    let reader: Reader = get_reader
-        .call0(&body)
-        .map_err(BodyError::Js)?
-        .unchecked_into();
-    let mut out = Vec::new();
-    loop {
-        let chunk = reader.read().map_err(BodyError::Js)?;
-        let chunk = JsFuture::from(chunk).await.map_err(BodyError::Js)?;
-        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
-            .map_err(BodyError::Js)?
-            .is_truthy();
-        if done {
-            break;
-        }
-        let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(BodyError::Js)?;
-        let bytes = value
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| BodyError::NotBytes)?;
-        let len = bytes.length() as usize;
-        if out.len().saturating_add(len) > MAX_BODY_BYTES {
-            if let Ok(p) = reader.cancel() {
-                ignore_rejection(&p);
-            }
-            return Err(BodyError::TooLarge);
-        }
-        let start = out.len();
-        out.resize(start + len, 0);
-        if let Some(dst) = out.get_mut(start..) {
-            bytes.copy_to(dst);
-        }
-    }
-    let _ = reader.release_lock();
-    Ok(out)
 }
