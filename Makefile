@@ -12,6 +12,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.
 WASM_PACK_VERSION := 0.15.1
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 
+PHONY_EXTRA := test-cli
 .PHONY: help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
         test-node test-runtimes test-types size bench fuzz clean
 
@@ -70,7 +71,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## ---- tests ------------------------------------------------------------------------------------
-test: lint test-native test-wasm build test-node test-types test-runtimes size
+test: lint test-native test-wasm build test-node test-types test-runtimes test-cli size
 	@echo "make test: all suites passed"
 
 lint: setup-rust
@@ -92,6 +93,9 @@ test-types: build
 
 test-runtimes: build setup-node-versions setup-system
 	node tests/runtimes/run.mjs
+
+test-cli: build setup-system
+	node --test --test-reporter=spec tests/cli/ tests/www/
 
 size: build
 	node scripts/size.mjs --check
