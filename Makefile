@@ -12,8 +12,8 @@ WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.
 WASM_PACK_VERSION := 0.15.1
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 
-PHONY_EXTRA := test-cli
-.PHONY: help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
+
+.PHONY: test-cli help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
         test-node test-runtimes test-types size bench fuzz clean
 
 help:
