@@ -62,7 +62,7 @@ build: pkg/package.json
 build/wasm/altpay_oauth_bg.wasm: $(WASM_SRC) | setup-rust setup-node
 	wasm-pack --quiet build --release --target web --no-pack --out-dir build/wasm --out-name altpay_oauth
 
-pkg/package.json: build/wasm/altpay_oauth_bg.wasm scripts/build.mjs $(shell find pkg-template -type f) | setup-node
+pkg/package.json: build/wasm/altpay_oauth_bg.wasm scripts/build.mjs js/mock-server.mjs $(shell find pkg-template www -type f) | setup-node
 	node scripts/build.mjs
 	node scripts/size.mjs
 
@@ -99,6 +99,9 @@ test-cli: build setup-system
 
 size: build
 	node scripts/size.mjs --check
+
+bench: build
+	node bench/run.mjs
 
 clean:
 	rm -rf build pkg target/wasm32-unknown-unknown

@@ -29,7 +29,9 @@
 //              status, duration; never the Authorization header, never a body)
 //   staticDir  serve files from that directory for GET/HEAD at "/" and below (of any lane) when no
 //              endpoint matches; "/" and directories give index.html; .wasm application/wasm,
-//              .js/.mjs text/javascript, .html text/html, .json, .css, .svg, .png, ... ; no path escape
+//              .js/.mjs text/javascript, .html text/html, .json, .css, .svg, .png, ... ; no path escape.
+//              An array of directories is searched in order (the packaged playground is served as
+//              [<package>/www, <package>], so the page at "/" can import ../browser.mjs and its .wasm).
 //   cors       default false; true = answer preflights and add Access-Control-Allow-Origin: *
 //
 // Lanes
@@ -101,11 +103,15 @@
 // CLI
 // ---
 //   node js/mock-server.mjs [--port N (default 8787)] [--host H] [--expires-in S] [--error-rate R]
-//        [--latency-ms MS] [--static DIR] [--client-id ID --client-secret S] [--cors] [--verbose]
+//        [--latency-ms MS] [--static DIR]... [--client-id ID --client-secret S] [--cors] [--verbose]
 // prints
 //   altpay-oauth mock token server listening on http://127.0.0.1:8787
 //   client id: test-client  client secret: test-secret
-// and stops cleanly on SIGINT/SIGTERM. `runCli(argv)` is exported for the package's bin.
+//   playground: http://127.0.0.1:8787/          (when run from the npm package, see below)
+//   token endpoint: ...   protected resource: ...
+// and stops cleanly on SIGINT/SIGTERM. `runCli(argv)` is exported for the package's bin
+// (`altpay-oauth mock`). Run from the npm package (pkg/mock-server.mjs, next to www/) and without
+// --static, it serves the playground: static directories [<package>/www, <package>].
 
 import http from "node:http";
 import { createGzip, gzipSync } from "node:zlib";
@@ -303,7 +309,10 @@ export async function startMockServer(options = {}) {
   const latencyMs = Math.max(0, Number(opts.latencyMs) || 0);
   const quiet = opts.quiet !== false;
   const cors = opts.cors === true;
-  const staticDir = opts.staticDir ? path.resolve(String(opts.staticDir)) : null;
+  const staticDirs = (Array.isArray(opts.staticDir) ? opts.staticDir : [opts.staticDir])
+    .filter(Boolean)
+    .map((d) => path.resolve(String(d)));
+  const staticDir = staticDirs.length ? staticDirs : null;
 
   const lanes = new Map();
   const sockets = new Set();
@@ -701,6 +710,26 @@ export async function startMockServer(options = {}) {
 
   // ---- static files ------------------------------------------------------------------------------
 
+  /** The first regular file for relPath in the static directories (directories give index.html). */
+  async function findStatic(decoded) {
+    for (const dir of staticDirs) {
+      let file = path.resolve(dir, "." + path.posix.normalize("/" + decoded));
+      const rel = path.relative(dir, file);
+      if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
+      try {
+        let st = await fs.promises.stat(file);
+        if (st.isDirectory()) {
+          file = path.join(file, "index.html");
+          st = await fs.promises.stat(file);
+        }
+        if (st.isFile()) return { file, st };
+      } catch {
+        /* next directory */
+      }
+    }
+    return null;
+  }
+
   async function serveStatic(ctx, relPath) {
     let decoded;
     try {
@@ -709,20 +738,9 @@ export async function startMockServer(options = {}) {
       return false;
     }
     if (decoded.includes("\0")) return false;
-    let file = path.resolve(staticDir, "." + path.posix.normalize("/" + decoded));
-    const rel = path.relative(staticDir, file);
-    if (rel.startsWith("..") || path.isAbsolute(rel)) return false;
-    let st;
-    try {
-      st = await fs.promises.stat(file);
-      if (st.isDirectory()) {
-        file = path.join(file, "index.html");
-        st = await fs.promises.stat(file);
-      }
-    } catch {
-      return false;
-    }
-    if (!st.isFile()) return false;
+    const found = await findStatic(decoded);
+    if (!found) return false;
+    const { file, st } = found;
     if (ctx.gone || closing) return true;
     const type = CONTENT_TYPES[path.extname(file).toLowerCase()] || "application/octet-stream";
     ctx.res.writeHead(200, {
@@ -1068,14 +1086,47 @@ export async function startMockServer(options = {}) {
 
 // ---- CLI -----------------------------------------------------------------------------------------
 
-const USAGE = `usage: altpay-oauth mock [--port N] [--host H] [--expires-in S] [--error-rate R]
-                         [--latency-ms MS] [--static DIR] [--client-id ID --client-secret S]
-                         [--cors] [--verbose]`;
+const USAGE = `usage: altpay-oauth mock [options]
+
+Start a local mock of the Alternative Payments token endpoint (POST /oauth/token: 403 for wrong
+credentials, 400 for a bad grant, like the real one), a protected GET /customers that checks the
+Bearer token, and the playground page at /. Listens on loopback only unless --host says otherwise.
+
+options:
+  --port N            port (default 8787; 0 picks a free one)
+  --host H            interface (default 127.0.0.1; anything else exposes the mock to your network)
+  --expires-in S      expires_in of issued tokens, in seconds (default 3600)
+  --error-rate R      fraction 0..1 of token requests answered 503 temporarily_unavailable (default 0)
+  --latency-ms MS     delay before every token response, in milliseconds (default 0)
+  --client-id ID      the client id the mock accepts (default test-client)
+  --client-secret S   the secret the mock accepts (default test-secret; a made-up test credential)
+  --static DIR        serve DIR at / instead of the playground (repeat to search several, in order)
+  --cors              answer CORS preflights (for pages served from another origin)
+  -v, --verbose       one line per request on stderr (never credentials, never bodies)
+  -h, --help          this help
+
+Stop it with Ctrl-C.`;
+
+/** The playground, when this file runs from the npm package: www/ first, then the package root. */
+function packagedStatic() {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    if (fs.existsSync(path.join(here, "www", "index.html"))) return [path.join(here, "www"), here];
+  } catch {
+    /* not a file URL */
+  }
+  return null;
+}
+
+function isLoopbackHost(host) {
+  return /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
+}
 
 function parseArgs(argv) {
   const o = { port: 8787, host: "127.0.0.1", quiet: true };
   let id;
   let secret;
+  const statics = [];
   const args = [...argv];
   const value = (flag) => {
     if (!args.length) throw new Error(`${flag} needs a value`);
@@ -1083,7 +1134,7 @@ function parseArgs(argv) {
   };
   const num = (flag, v) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag}: not a non-negative number: ${v}`);
+    if (v === "" || !Number.isFinite(n) || n < 0) throw new Error(`${flag}: not a non-negative number: ${v}`);
     return n;
   };
   while (args.length) {
@@ -1096,6 +1147,7 @@ function parseArgs(argv) {
     switch (a) {
       case "--port":
         o.port = num(a, value(a));
+        if (!Number.isInteger(o.port) || o.port > 65535) throw new Error("--port must be an integer from 0 to 65535");
         break;
       case "--host":
         o.host = value(a);
@@ -1111,7 +1163,7 @@ function parseArgs(argv) {
         o.latencyMs = num(a, value(a));
         break;
       case "--static":
-        o.staticDir = value(a);
+        statics.push(value(a));
         break;
       case "--client-id":
         id = value(a);
@@ -1131,12 +1183,13 @@ function parseArgs(argv) {
         o.help = true;
         break;
       default:
-        throw new Error(`unknown argument: ${a}`);
+        throw new Error(`unknown argument: ${a.startsWith("-") ? a : "(a positional argument)"}`);
     }
   }
   if (id !== undefined || secret !== undefined) {
     o.clients = { [id ?? "test-client"]: secret ?? "test-secret" };
   }
+  if (statics.length) o.staticDir = statics;
   return o;
 }
 
@@ -1149,7 +1202,7 @@ export async function runCli(argv = process.argv.slice(2)) {
   try {
     o = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${e.message}\n${USAGE}\n`);
+    process.stderr.write(`altpay-oauth mock: ${e.message}\n(altpay-oauth mock --help lists the options)\n`);
     process.exitCode = 2;
     return null;
   }
@@ -1158,17 +1211,32 @@ export async function runCli(argv = process.argv.slice(2)) {
     return null;
   }
   delete o.help;
+  const playground = o.staticDir === undefined ? packagedStatic() : null;
+  if (playground) o.staticDir = playground;
   let mock;
   try {
     mock = await startMockServer(o);
   } catch (e) {
-    process.stderr.write(`altpay-oauth mock: cannot listen on ${o.host}:${o.port}: ${e && e.message}\n`);
+    const hint = e && e.code === "EADDRINUSE" ? " (is another mock running? try --port 0 or another port)" : "";
+    process.stderr.write(`altpay-oauth mock: cannot listen on ${o.host}:${o.port}: ${e && e.message}${hint}\n`);
     process.exitCode = 1;
     return null;
   }
   const [[cid, csecret]] = Object.entries(mock.clients);
-  process.stdout.write(`altpay-oauth mock token server listening on ${mock.url}\n`);
-  process.stdout.write(`client id: ${cid}  client secret: ${csecret}\n`);
+  const lines = [
+    `altpay-oauth mock token server listening on ${mock.url}`,
+    `client id: ${cid}  client secret: ${csecret}`,
+  ];
+  if (playground) lines.push(`playground: ${mock.url}/`);
+  else if (o.staticDir) lines.push(`static files: ${mock.url}/`);
+  lines.push("endpoints: POST /oauth/token (Basic auth), GET /customers (Bearer token)");
+  if (playground) {
+    lines.push(`try: ALTPAY_CLIENT_ID=${cid} ALTPAY_CLIENT_SECRET=${csecret} npx altpay-oauth token --base-url ${mock.url}`);
+  }
+  process.stdout.write(lines.join("\n") + "\n");
+  if (!isLoopbackHost(o.host)) {
+    process.stderr.write(`altpay-oauth mock: warning: listening on ${o.host}, not loopback: other machines can reach it\n`);
+  }
   let stopping = false;
   const stop = () => {
     if (stopping) return;

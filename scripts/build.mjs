@@ -2,7 +2,7 @@
 // Each runtime entry is bundled with esbuild into one file that loads the single shared .wasm the way
 // that runtime wants it. Run by `make build` after `wasm-pack build`.
 import { build } from "esbuild";
-import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync, existsSync, chmodSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -80,6 +80,27 @@ for (const e of entries) {
 }
 
 copyFileSync(join(wasmDir, WASM), join(out, WASM));
+
+// The CLI (`bin`), as-is: it imports ./node.mjs and ./mock-server.mjs beside it.
+copyFileSync(join(template, "src/cli.mjs"), join(out, "cli.mjs"));
+chmodSync(join(out, "cli.mjs"), 0o755);
+// The mock token server (`altpay-oauth mock`), without its long header comment (docs: js/mock-server.mjs).
+await build({
+  entryPoints: [join(root, "js/mock-server.mjs")],
+  outfile: join(out, "mock-server.mjs"),
+  bundle: false,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  legalComments: "none",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: "warning",
+  banner: { js: "// altpay-oauth mock token server: `npx altpay-oauth mock --help` (source: js/mock-server.mjs)" },
+});
+// The playground page, served by `altpay-oauth mock` at / (it imports ../browser.mjs).
+mkdirSync(join(out, "www"));
+for (const f of readdirSync(join(root, "www"))) copyFileSync(join(root, "www", f), join(out, "www", f));
 for (const f of ["index.d.ts", "README.md"]) copyFileSync(join(template, f), join(out, f));
 // The same declarations serve `require` (a .d.cts so TypeScript reads them as CommonJS).
 copyFileSync(join(template, "index.d.ts"), join(out, "index.d.cts"));
