@@ -122,10 +122,25 @@ impl Error {
     }
 }
 
-/// Replace every occurrence of the non-empty `secret` in `text` by `[redacted]`.
+/// Replace every occurrence of the non-empty `secret` in `text` by `[redacted]`, and also a
+/// truncated head of it: server text is cut to a length (marked with `…`) before it reaches an
+/// error, so a cut-off secret must not survive either.
 fn redact_one(text: &mut String, secret: &str) {
     if crate::text::contains(text, secret) {
         *text = crate::text::replace(text, secret, "[redacted]");
+    }
+    let min = secret.len().min(4);
+    // Longest prefix first, so the whole cut-off head goes.
+    let mut cut = secret.len();
+    while cut > min {
+        cut -= 1;
+        let Some(head) = secret.get(..cut) else { continue };
+        let mut marked = String::with_capacity(cut + 3);
+        marked.push_str(head);
+        marked.push('…');
+        if crate::text::contains(text, &marked) {
+            *text = crate::text::replace(text, &marked, "[redacted]…");
+        }
     }
 }
 
@@ -168,5 +183,14 @@ mod tests {
         assert!(!e.message.contains("hunter2"));
         assert!(!format!("{e:?}").contains("hunter2"));
         assert_eq!(e.details.unwrap()[0].1, "secret [redacted] was wrong");
+    }
+
+    #[test]
+    fn redact_removes_a_cut_off_head_of_a_secret() {
+        let e = Error::new(ErrorCode::InvalidResponse, "got \"Basic dGVzdC1jbGllbnQ6…\"")
+            .with_details(vec![("m".into(), "x s3cr3t-DO-NOT…".into())])
+            .redact(&["Basic dGVzdC1jbGllbnQ6c2VjcmV0", "s3cr3t-DO-NOT-LEAK"]);
+        assert_eq!(e.message, "got \"[redacted]…\"");
+        assert_eq!(e.details.unwrap()[0].1, "x [redacted]…");
     }
 }

@@ -89,6 +89,21 @@ impl AbortGuard {
         self.controller.signal()
     }
 
+    /// `promise`, or a rejection as soon as the guard fires (at once if it already has): the timeout
+    /// and the caller's signal hold even when a custom `fetch` or body stream ignores the signal.
+    pub fn race(&self, promise: &Promise) -> Promise {
+        let signal = self.signal();
+        let fired = self.cause.get() != Cause::None;
+        let guard_promise = Promise::new(&mut |_resolve, reject| {
+            if fired {
+                let _ = reject.call0(&JsValue::UNDEFINED);
+            } else {
+                let _ = signal.add_event_listener("abort", &reject);
+            }
+        });
+        Promise::race(&js_sys::Array::of2(promise, &guard_promise))
+    }
+
     /// What fired, if anything.
     pub fn cause(&self) -> Cause {
         self.cause.get()
@@ -167,9 +182,13 @@ pub fn describe_js_error(error: &JsValue) -> String {
         .and_then(|m| m.as_string())
         .or_else(|| error.as_string())
         .unwrap_or_else(|| String::from("unknown error"));
-    let code = get(error, "cause")
-        .and_then(|c| get(&c, "code"))
-        .and_then(|c| c.as_string());
+    // Node puts the reason in `cause`: a code such as ECONNREFUSED, else a message ("bad port").
+    let cause = get(error, "cause");
+    let code = cause
+        .as_ref()
+        .and_then(|c| get(c, "code"))
+        .and_then(|c| c.as_string())
+        .or_else(|| cause.and_then(|c| get(&c, "message")).and_then(|m| m.as_string()));
     if let Some(code) = code {
         text.push_str(" (");
         text.push_str(&code);

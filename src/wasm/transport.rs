@@ -82,12 +82,13 @@ async fn attempt_once(
         ),
     };
     let response = match called {
-        Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
+        // Raced against the guard: a custom fetch that ignores `init.signal` still times out.
+        Ok(p) => JsFuture::from(guard.race(&Promise::resolve(&p))).await,
         Err(e) => Err(e),
     }
     .map_err(|e| guard.classify(timeout_ms, "could not reach the token endpoint", &e))?;
 
-    let parts = JsFuture::from(read_response(&response, MAX_BODY_BYTES as f64))
+    let parts = JsFuture::from(guard.race(&read_response(&response, MAX_BODY_BYTES as f64)))
         .await
         .map(|v| v.unchecked_into::<Array>())
         .map_err(|e| guard.classify(timeout_ms, "reading the token response failed", &e))?;
@@ -118,8 +119,8 @@ async fn attempt_once(
     };
     if (200..300).contains(&status) {
         match body {
-            Ok(Some(bytes)) => response::parse_token(&bytes, sent_at),
-            Ok(None) => Err(response::body_too_large()),
+            Ok(Some(bytes)) => response::parse_token(&bytes, sent_at).map_err(|e| e.with_status(status)),
+            Ok(None) => Err(response::body_too_large().with_status(status)),
             Err(e) => Err(guard.classify(timeout_ms, "reading the token response failed", &e)),
         }
     } else {

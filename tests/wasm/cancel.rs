@@ -244,7 +244,6 @@ async fn settles_within(
 // `timeoutMs` and past an abort. Un-ignore once the fetch call and the body read are raced against
 // the guard (AbortGuard::fired).
 #[wasm_bindgen_test]
-#[ignore = "bug: a fetch that ignores init.signal hangs past timeoutMs and abort (src/wasm/transport.rs)"]
 async fn timeout_and_abort_do_not_depend_on_fetch_honouring_the_signal() {
     let never = js_fn("", "return new Promise(() => {})");
     let endless_body = js_fn(

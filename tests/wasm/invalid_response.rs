@@ -220,7 +220,6 @@ async fn bodies_over_one_mib() {
 // `status` is "HTTP status when there was a response" and a 2xx answer is one. Un-ignore once
 // `attempt_once` adds `.with_status(status)` to the errors of a 2xx body.
 #[wasm_bindgen_test]
-#[ignore = "bug: invalid_response errors lack `status` (src/wasm/transport.rs attempt_once)"]
 async fn invalid_response_carries_the_http_status() {
     let lane = lane("ir-status");
     for (step, status) in [

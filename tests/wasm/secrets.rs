@@ -149,7 +149,6 @@ async fn no_error_code_carries_the_secret() {
 // message `token_type must be "bearer", got "Basic d2FzbS1zdWl0ZS1jbGllbnQ6czNjcjN0LU…"`, whose base64
 // decodes to "wasm-suite-client:s3cr3t-". Un-ignore once secrets are redacted before truncating.
 #[wasm_bindgen_test]
-#[ignore = "bug: truncated echoes of the secret / Basic header escape redaction (src/response.rs, src/error.rs)"]
 async fn truncated_echoes_of_the_credentials_are_redacted() {
     let lane = lane("secret-truncated-echo");
     let s = secret();
