@@ -1,5 +1,7 @@
-// JavaScript side of the wasm layer: the error class and the two object builders the Rust code calls.
-// Kept tiny on purpose: one crossing builds a whole object, so the hot path stays cheap.
+// JavaScript side of the wasm layer: the error class, the object builders the Rust code calls, and
+// the IO bindings (one fetch attempt under its abort guard, an abortable sleep, a bounded store call).
+// Each is one crossing from Rust: the decisions (what to send, how to judge the answer, whether and
+// when to retry) stay in the sans-IO Rust core; what happens here is only IO and conversion.
 
 /**
  * The one error type altpay-oauth throws. `code` says what went wrong; `status`, `details` and
@@ -123,4 +125,121 @@ export async function readResponse(response, max) {
     at += c.length;
   }
   return [status, retryAfter, out];
+}
+
+/**
+ * Called from Rust: one attempt of the token request, under its own abort guard. An AbortController
+ * is fired by a `timeoutMs` timer or by the caller's signal; it covers the headers and the body read,
+ * and a fetch or body stream that ignores the signal is raced against it too. The timer and the
+ * listener are always removed when the attempt ends, so nothing is left running.
+ * Resolves (never rejects) to one of:
+ *   [0, status, retryAfter, body, sentAt]      a response; body = bytes, or null past `max` bytes
+ *   [1, status, retryAfter, cause, error]      a response whose body read failed
+ *   [2, cause, error]                          no response (fetch rejected or threw)
+ *   [3, kind]                                  kind 0: a browser's opaque redirect; -1: not a Response
+ * where cause is "timeout", "aborted" or "network".
+ */
+export async function attempt(fetchFn, url, method, authorization, contentType, accept, body, timeoutMs, signal, max) {
+  if (signal?.aborted) return [2, "aborted"]; // nothing is sent for a caller who already gave up
+  const controller = new AbortController();
+  let cause = "network";
+  const fire = (why) => {
+    if (cause === "network") cause = why;
+    controller.abort();
+  };
+  const timer = setTimeout(() => fire("timeout"), timeoutMs);
+  const onAbort = () => fire("aborted");
+  let fired;
+  const guard = new Promise((_, reject) => (fired = reject));
+  guard.then(undefined, () => {});
+  controller.signal.addEventListener("abort", () => fired(new Error(cause)), { once: true });
+  if (signal) {
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort);
+  }
+  try {
+    const init = {
+      method,
+      headers: { Authorization: authorization, "Content-Type": contentType, Accept: accept },
+      body,
+      redirect: "manual",
+      signal: controller.signal,
+    };
+    const sentAt = Date.now();
+    let response;
+    try {
+      response = await Promise.race([fetchFn === undefined ? fetch(url, init) : fetchFn(url, init), guard]);
+    } catch (error) {
+      return [2, cause, error];
+    }
+    let read;
+    try {
+      read = await Promise.race([readResponse(response, max), guard]);
+    } catch (error) {
+      return [1, typeof response?.status === "number" ? response.status : 0, undefined, cause, error];
+    }
+    if (read[0] <= 0) return [3, read[0]];
+    if (read[2] === undefined) return [1, read[0], read[1], cause, read[3]];
+    return [0, read[0], read[1], read[2], sentAt];
+  } finally {
+    clearTimeout(timer);
+    if (signal) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Called from Rust: wait `ms`, or less if `signal` fires. Resolves true when slept, false when aborted. */
+export function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Called from Rust: `store[method](...args)`, bounded by `ms`. Resolves (never rejects) to
+ * [true, value] or [false, error]; the timer is always cleared.
+ */
+export function storeCall(store, method, args, ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve([false, new Error(`token store ${method}() timed out after ${ms} ms`)]), ms);
+    const done = (ok, value) => {
+      clearTimeout(timer);
+      resolve([ok, value]);
+    };
+    try {
+      Promise.resolve(store[method](...args)).then((v) => done(true, v), (e) => done(false, e));
+    } catch (e) {
+      done(false, e);
+    }
+  });
+}
+
+/** The option keys read by readOptions, in order (src/wasm/convert.rs indexes into this). */
+const OPTION_KEYS = [
+  "clientId", "clientSecret", "environment", "baseUrl", "timeoutMs", "retries", "fetch",
+  "signal", "refreshSkewSeconds", "store", "onStoreError",
+];
+
+/**
+ * Called from Rust: the option values in one crossing, in the order of OPTION_KEYS; a getter that
+ * throws yields the name of that key (a string) instead of the array.
+ */
+export function readOptions(o) {
+  const out = [];
+  for (const k of OPTION_KEYS) {
+    try {
+      out.push(o[k]);
+    } catch {
+      return k;
+    }
+  }
+  return out;
 }

@@ -48,8 +48,7 @@ const common = {
   legalComments: "none",
   minifySyntax: true,
   minifyWhitespace: true,
-  // identifiers stay readable in stack traces
-  minifyIdentifiers: false,
+  minifyIdentifiers: true,
 };
 const entries = [
   // Node, Deno and Bun: the bytes are read from beside the file and compiled synchronously.

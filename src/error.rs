@@ -134,7 +134,9 @@ fn redact_one(text: &mut String, secret: &str) {
     let mut cut = secret.len();
     while cut > min {
         cut -= 1;
-        let Some(head) = secret.get(..cut) else { continue };
+        let Some(head) = secret.get(..cut) else {
+            continue;
+        };
         let mut marked = String::with_capacity(cut + 3);
         marked.push_str(head);
         marked.push('…');
@@ -187,9 +189,12 @@ mod tests {
 
     #[test]
     fn redact_removes_a_cut_off_head_of_a_secret() {
-        let e = Error::new(ErrorCode::InvalidResponse, "got \"Basic dGVzdC1jbGllbnQ6…\"")
-            .with_details(vec![("m".into(), "x s3cr3t-DO-NOT…".into())])
-            .redact(&["Basic dGVzdC1jbGllbnQ6c2VjcmV0", "s3cr3t-DO-NOT-LEAK"]);
+        let e = Error::new(
+            ErrorCode::InvalidResponse,
+            "got \"Basic dGVzdC1jbGllbnQ6…\"",
+        )
+        .with_details(vec![("m".into(), "x s3cr3t-DO-NOT…".into())])
+        .redact(&["Basic dGVzdC1jbGllbnQ6c2VjcmV0", "s3cr3t-DO-NOT-LEAK"]);
         assert_eq!(e.message, "got \"[redacted]…\"");
         assert_eq!(e.details.unwrap()[0].1, "x [redacted]…");
     }

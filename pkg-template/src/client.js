@@ -34,6 +34,10 @@ export class TokenClient {
   #raw = null;
   #pending = null;
   #fetch;
+  // The cached token's promise and its refresh point, as the wasm cache last reported them: until
+  // then a cache hit is answered here, without crossing into wasm.
+  #hit = null;
+  #until = 0;
 
   /** @throws AltPayOAuthError("invalid_config") */
   constructor(options) {
@@ -49,12 +53,21 @@ export class TokenClient {
 
   /** The cached token while it is fresh, else a refreshed one (shared by concurrent callers). */
   getToken(options) {
+    const force = options?.forceRefresh === true;
+    const signal = options?.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(abortedError()); // an aborted caller starts nothing
+    if (!force && Date.now() < this.#until) return this.#hit;
     if (this.#raw === null) return this.#pending.then(() => this.getToken(options));
-    const signal = options?.signal;
-    if (signal === undefined || signal === null) return this.#raw.get(options?.forceRefresh === true);
-    // An already-aborted caller starts nothing.
-    if (signal.aborted) return Promise.reject(abortedError());
-    return withSignal(this.#raw.get(options?.forceRefresh === true), signal);
+    const promise = this.#raw.get(force);
+    if (force) this.#until = 0;
+    else {
+      const until = this.#raw.cachedUntil;
+      if (until > 0) {
+        this.#hit = promise;
+        this.#until = until;
+      }
+    }
+    return signal === undefined ? promise : withSignal(promise, signal);
   }
 
   /**
@@ -98,6 +111,8 @@ export class TokenClient {
 
   /** Forget the cached token (and any failure backoff). */
   clear() {
+    this.#until = 0;
+    this.#hit = null;
     if (this.#raw !== null) this.#raw.clear();
     else this.#pending.then((raw) => raw.clear(), () => {});
   }

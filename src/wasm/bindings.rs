@@ -1,59 +1,11 @@
-//! Raw bindings: globals (`fetch`, timers, `AbortController`) and the helpers of `js/glue.js`.
-//! Every call that user-supplied objects can make throw is marked `catch`, so a JavaScript exception
-//! becomes a typed error instead of unwinding through wasm.
+//! Raw bindings to `js/glue.js`: the object builders and the IO primitives the wasm layer drives.
+//! The global `fetch` is called there (resolved at call time, so a polyfill or test double installed
+//! after import is honoured; never `window.fetch`, which Node and Workers do not have). None of
+//! these functions throw or reject: failures come back as values, so no JavaScript exception ever
+//! unwinds through wasm.
 
-use js_sys::{Function, Object, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen]
-extern "C" {
-    /// The runtime's global `fetch`, resolved at call time.
-    #[wasm_bindgen(js_name = fetch, catch)]
-    pub fn global_fetch(input: &str, init: &Object) -> Result<Promise, JsValue>;
-
-    /// Global `setTimeout`; returns a handle (a number in browsers, an object in Node).
-    #[wasm_bindgen(js_name = setTimeout)]
-    pub fn set_timeout(handler: &Function, ms: f64) -> JsValue;
-
-    /// Global `clearTimeout`.
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub fn clear_timeout(handle: &JsValue);
-
-    /// `AbortController`.
-    #[derive(Clone)]
-    pub type AbortController;
-    /// `new AbortController()`.
-    #[wasm_bindgen(constructor, catch)]
-    pub fn new() -> Result<AbortController, JsValue>;
-    /// `controller.signal`.
-    #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &AbortController) -> AbortSignal;
-    /// `controller.abort()`.
-    #[wasm_bindgen(method)]
-    pub fn abort(this: &AbortController);
-
-    /// An `AbortSignal` (ours, or the caller's, duck-typed).
-    #[derive(Clone)]
-    pub type AbortSignal;
-    /// `signal.aborted`.
-    #[wasm_bindgen(method, getter, catch)]
-    pub fn aborted(this: &AbortSignal) -> Result<bool, JsValue>;
-    /// `signal.addEventListener(type, listener)`.
-    #[wasm_bindgen(method, catch, js_name = addEventListener)]
-    pub fn add_event_listener(
-        this: &AbortSignal,
-        kind: &str,
-        listener: &Function,
-    ) -> Result<(), JsValue>;
-    /// `signal.removeEventListener(type, listener)`.
-    #[wasm_bindgen(method, catch, js_name = removeEventListener)]
-    pub fn remove_event_listener(
-        this: &AbortSignal,
-        kind: &str,
-        listener: &Function,
-    ) -> Result<(), JsValue>;
-
-}
 
 #[wasm_bindgen(module = "/js/glue.js")]
 extern "C" {
@@ -77,11 +29,33 @@ extern "C" {
         scope: Option<String>,
     ) -> JsValue;
 
-    /// Read status, `Retry-After` and the body (capped) of a Response; see `js/glue.js`.
-    #[wasm_bindgen(js_name = readResponse)]
-    pub fn read_response(response: &JsValue, max: f64) -> Promise;
+    /// One attempt of the token request under its own abort guard (timer + caller's signal),
+    /// covering the body read; resolves to a tagged array (see `js/glue.js`).
+    #[wasm_bindgen(js_name = attempt)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn attempt(
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        authorization: &str,
+        content_type: &str,
+        accept: &str,
+        body: &str,
+        timeout_ms: f64,
+        signal: &JsValue,
+        max_bytes: f64,
+    ) -> Promise;
 
-    /// Mark a promise's rejection as handled.
-    #[wasm_bindgen(js_name = ignoreRejection)]
-    pub fn ignore_rejection(promise: &JsValue);
+    /// Sleep `ms`; resolves `true`, or `false` as soon as `signal` fires.
+    #[wasm_bindgen(js_name = sleep)]
+    pub fn sleep(ms: f64, signal: &JsValue) -> Promise;
+
+    /// `store[method](...args)` bounded by `ms`; resolves `[ok, valueOrError]`.
+    #[wasm_bindgen(js_name = storeCall)]
+    pub fn store_call(store: &JsValue, method: &str, args: &js_sys::Array, ms: f64) -> Promise;
+
+    /// All option values in one crossing (an array in `OPTION_KEYS` order), or the name of the key
+    /// whose getter threw.
+    #[wasm_bindgen(js_name = readOptions)]
+    pub fn read_options(options: &JsValue) -> JsValue;
 }

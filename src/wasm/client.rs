@@ -2,8 +2,8 @@
 //! one shared promise per refresh (single flight), the optional shared store, and stale-on-failure.
 //! The JavaScript wrapper in `pkg-template/src/api.js` adds the per-caller abort signal and `fetch()`.
 
-use super::abort::sleep;
-use super::convert::{error_to_js, opt_number_prop, prop, read_options, token_to_js, FetchFn};
+use super::bindings::sleep;
+use super::convert::{error_to_js, key, read_options, token_to_js};
 use super::store::{stored_to_js, JsStore};
 use super::transport::fetch_token;
 use crate::cache::{Decision, Outcome, TokenCache, DEFAULT_SKEW_SECONDS};
@@ -19,7 +19,8 @@ use wasm_bindgen_futures::future_to_promise;
 
 struct State {
     config: Config,
-    fetch: FetchFn,
+    /// `options.fetch`, or `undefined` for the global fetch.
+    fetch: JsValue,
     skew_s: f64,
     store: Option<JsStore>,
     store_key: String,
@@ -37,7 +38,7 @@ pub struct RawTokenClient {
 
 fn read_client_options(options: &JsValue) -> Result<State, Error> {
     let js = read_options(options)?;
-    let skew_s = match opt_number_prop(options, "refreshSkewSeconds")? {
+    let skew_s = match js.number(key::REFRESH_SKEW_SECONDS, "refreshSkewSeconds")? {
         None => DEFAULT_SKEW_SECONDS,
         Some(s) if s.is_finite() && s >= 0.0 => s,
         Some(_) => {
@@ -46,8 +47,8 @@ fn read_client_options(options: &JsValue) -> Result<State, Error> {
             ))
         }
     };
-    let store = prop(options, "store")?;
-    let on_error = prop(options, "onStoreError")?;
+    let store = js.get(key::STORE);
+    let on_error = js.get(key::ON_STORE_ERROR);
     let on_error = if on_error.is_undefined() || on_error.is_null() {
         None
     } else {
@@ -60,8 +61,10 @@ fn read_client_options(options: &JsValue) -> Result<State, Error> {
     let store = if store.is_undefined() || store.is_null() {
         None
     } else {
-        let has = |m: &str| prop(&store, m).map(|f| f.is_function());
-        if !store.is_object() || !has("get")? || !has("set")? {
+        let has = |m: &str| {
+            js_sys::Reflect::get(&store, &JsValue::from_str(m)).is_ok_and(|f| f.is_function())
+        };
+        if !store.is_object() || !has("get") || !has("set") {
             return Err(Error::config(
                 "store must be a TokenStore with get(key) and set(key, token, ttlSeconds) methods",
             ));
@@ -129,6 +132,19 @@ impl RawTokenClient {
         st.in_flight = None;
     }
 
+    /// Until when (epoch ms) the promise `get(false)` just returned may be reused without asking
+    /// again: the cached token's refresh point while it is fresh, else 0. Lets the JavaScript wrapper
+    /// answer cache hits without crossing into wasm at all.
+    #[wasm_bindgen(getter, js_name = cachedUntil)]
+    pub fn cached_until(&self) -> f64 {
+        let st = self.state.borrow();
+        let now = js_sys::Date::now();
+        match (st.cache.peek(now), st.cache.refresh_at()) {
+            (Some(_), Some(at)) if now < at => at,
+            _ => 0.0,
+        }
+    }
+
     /// The normalised base URL (for resolving relative URLs in `TokenClient.fetch`).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
@@ -153,7 +169,7 @@ async fn refresh(
 ) -> Result<JsValue, JsValue> {
     let wait = not_before_ms - js_sys::Date::now();
     if wait > 0.0 {
-        let _ = sleep(wait, None).await;
+        let _ = wasm_bindgen_futures::JsFuture::from(sleep(wait, &JsValue::UNDEFINED)).await;
     }
     let (config, fetch, store, key, skew_s) = {
         let st = state.borrow();
@@ -187,7 +203,7 @@ async fn refresh(
         }
     }
 
-    match fetch_token(&config, &fetch, None).await {
+    match fetch_token(&config, &fetch, &JsValue::UNDEFINED).await {
         Ok(token) => {
             let js = token_to_js(&token);
             let now = js_sys::Date::now();

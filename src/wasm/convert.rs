@@ -1,114 +1,140 @@
-//! JavaScript <-> core conversions: the options object in, tokens and errors out.
+//! JavaScript <-> core conversions: the options object in (read in one crossing, type-checked here),
+//! tokens and errors out.
 
-use super::bindings::{make_error, make_token, AbortSignal};
+use super::bindings::{make_error, make_token, read_options as read_all};
 use crate::config::Options;
 use crate::error::Error;
 use crate::response::Token;
 use crate::text::cat;
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// How to call `fetch`: the runtime's global one, or the caller's own.
-#[derive(Clone)]
-pub enum FetchFn {
-    /// The global `fetch`, looked up at call time.
-    Global,
-    /// `options.fetch`.
-    Custom(Function),
+/// Index of each option in the array `readOptions` (js/glue.js) returns.
+pub mod key {
+    /// `clientId`
+    pub const CLIENT_ID: u32 = 0;
+    /// `clientSecret`
+    pub const CLIENT_SECRET: u32 = 1;
+    /// `environment`
+    pub const ENVIRONMENT: u32 = 2;
+    /// `baseUrl`
+    pub const BASE_URL: u32 = 3;
+    /// `timeoutMs`
+    pub const TIMEOUT_MS: u32 = 4;
+    /// `retries`
+    pub const RETRIES: u32 = 5;
+    /// `fetch`
+    pub const FETCH: u32 = 6;
+    /// `signal`
+    pub const SIGNAL: u32 = 7;
+    /// `refreshSkewSeconds`
+    pub const REFRESH_SKEW_SECONDS: u32 = 8;
+    /// `store`
+    pub const STORE: u32 = 9;
+    /// `onStoreError`
+    pub const ON_STORE_ERROR: u32 = 10;
 }
 
 /// Options of one request or client, as read from a JavaScript object.
 pub struct JsOptions {
     /// The core options.
     pub core: Options,
-    /// Which fetch to call.
-    pub fetch: FetchFn,
-    /// The caller's `AbortSignal`, if any.
-    pub signal: Option<AbortSignal>,
+    /// `options.fetch` (a function), or `undefined` for the global fetch.
+    pub fetch: JsValue,
+    /// All option values, for the options only `TokenClient` reads.
+    pub values: Array,
 }
 
-/// Read a property; getters and proxies that throw are reported as invalid config.
-pub fn prop(object: &JsValue, key: &str) -> Result<JsValue, Error> {
-    Reflect::get(object, &JsValue::from_str(key))
-        .map_err(|_| Error::config(cat(&["reading option ", key, " threw an exception"])))
-}
-
-/// A required string option.
-pub fn string_prop(object: &JsValue, key: &str) -> Result<String, Error> {
-    prop(object, key)?
-        .as_string()
-        .ok_or_else(|| Error::config(cat(&[key, " must be a non-empty string"])))
-}
-
-/// An optional string option (`undefined` = not given).
-pub fn opt_string_prop(object: &JsValue, key: &str) -> Result<Option<String>, Error> {
-    let v = prop(object, key)?;
-    if v.is_undefined() {
-        return Ok(None);
+impl JsOptions {
+    /// One raw option value.
+    pub fn get(&self, index: u32) -> JsValue {
+        self.values.get(index)
     }
-    v.as_string()
-        .map(Some)
-        .ok_or_else(|| Error::config(cat(&[key, " must be a string"])))
+
+    /// `options.signal` (`undefined` when absent); anything else than an AbortSignal is invalid.
+    pub fn signal(&self) -> Result<JsValue, Error> {
+        let v = self.get(key::SIGNAL);
+        if v.is_undefined() || v.is_null() {
+            return Ok(JsValue::UNDEFINED);
+        }
+        let listener = if v.is_object() {
+            Reflect::get(&v, &JsValue::from_str("addEventListener")).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        };
+        if listener.is_function() {
+            Ok(v)
+        } else {
+            Err(Error::config("signal must be an AbortSignal"))
+        }
+    }
+
+    /// An optional number option.
+    pub fn number(&self, index: u32, name: &str) -> Result<Option<f64>, Error> {
+        optional_number(&self.values, index, name)
+    }
 }
 
-/// An optional number option (`undefined` = not given).
-pub fn opt_number_prop(object: &JsValue, key: &str) -> Result<Option<f64>, Error> {
-    let v = prop(object, key)?;
+fn optional_number(values: &Array, index: u32, name: &str) -> Result<Option<f64>, Error> {
+    let v = values.get(index);
     if v.is_undefined() {
         return Ok(None);
     }
     v.as_f64()
         .map(Some)
-        .ok_or_else(|| Error::config(cat(&[key, " must be a number"])))
+        .ok_or_else(|| Error::config(cat(&[name, " must be a number"])))
 }
 
-/// An optional `AbortSignal`-like option.
-pub fn opt_signal_prop(object: &JsValue, key: &str) -> Result<Option<AbortSignal>, Error> {
-    let v = prop(object, key)?;
-    if v.is_undefined() || v.is_null() {
+fn optional_string(values: &Array, index: u32, name: &str) -> Result<Option<String>, Error> {
+    let v = values.get(index);
+    if v.is_undefined() {
         return Ok(None);
     }
-    let listener = if v.is_object() {
-        prop(&v, "addEventListener")?
-    } else {
-        JsValue::UNDEFINED
-    };
-    if !listener.is_function() {
-        return Err(Error::config(cat(&[key, " must be an AbortSignal"])));
-    }
-    Ok(Some(v.unchecked_into()))
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| Error::config(cat(&[name, " must be a string"])))
 }
 
-/// Read the options shared by `createOAuthToken` and `TokenClient`.
+fn required_string(values: &Array, index: u32, name: &str) -> Result<String, Error> {
+    values
+        .get(index)
+        .as_string()
+        .ok_or_else(|| Error::config(cat(&[name, " must be a non-empty string"])))
+}
+
+/// Read and type-check the options shared by `createOAuthToken` and `TokenClient`.
 pub fn read_options(options: &JsValue) -> Result<JsOptions, Error> {
     if !options.is_object() {
         return Err(Error::config(
             "options must be an object with clientId and clientSecret",
         ));
     }
-    let client_id = string_prop(options, "clientId")?;
-    let client_secret = string_prop(options, "clientSecret")?;
+    let values = read_all(options);
+    if let Some(key) = values.as_string() {
+        return Err(Error::config(cat(&[
+            "reading option ",
+            &key,
+            " threw an exception",
+        ])));
+    }
+    let values: Array = values.unchecked_into();
     let core = Options {
-        client_id,
-        client_secret,
-        environment: opt_string_prop(options, "environment")?,
-        base_url: opt_string_prop(options, "baseUrl")?,
-        timeout_ms: opt_number_prop(options, "timeoutMs")?,
-        retries: opt_number_prop(options, "retries")?,
+        client_id: required_string(&values, key::CLIENT_ID, "clientId")?,
+        client_secret: required_string(&values, key::CLIENT_SECRET, "clientSecret")?,
+        environment: optional_string(&values, key::ENVIRONMENT, "environment")?,
+        base_url: optional_string(&values, key::BASE_URL, "baseUrl")?,
+        timeout_ms: optional_number(&values, key::TIMEOUT_MS, "timeoutMs")?,
+        retries: optional_number(&values, key::RETRIES, "retries")?,
     };
-    let fetch = prop(options, "fetch")?;
-    let fetch = if fetch.is_undefined() {
-        FetchFn::Global
-    } else if fetch.is_function() {
-        FetchFn::Custom(fetch.unchecked_into())
-    } else {
+    let fetch = values.get(key::FETCH);
+    if !fetch.is_undefined() && !fetch.is_function() {
         return Err(Error::config("fetch must be a function"));
-    };
+    }
     Ok(JsOptions {
         core,
         fetch,
-        signal: None,
+        values,
     })
 }
 

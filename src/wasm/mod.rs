@@ -2,7 +2,6 @@
 //! conversions around the sans-IO core, and exports the public API. No `web_sys::window()`: every
 //! binding is a global that Node, Deno, Bun, Workers, Edge and browsers all have.
 
-mod abort;
 mod bindings;
 mod client;
 mod convert;

@@ -1,13 +1,12 @@
 //! Calls into a user's `TokenStore` (`get`/`set` returning promises), each bounded by
-//! [`STORE_TIMEOUT_MS`]; every failure is reported to the optional `onStoreError` hook and otherwise
-//! ignored, so a store that is down or hangs degrades to a normal token request.
+//! [`STORE_TIMEOUT_MS`] (`storeCall` in js/glue.js); every failure is reported to the optional
+//! `onStoreError` hook and otherwise ignored, so a store that is down or hangs degrades to a normal
+//! token request.
 
-use super::bindings::{clear_timeout, make_error, make_token, set_timeout};
+use super::bindings::{make_error, make_token, store_call};
 use crate::response::Token;
 use crate::store::{check_stored, StoredFields, StoredProblem, STORE_TIMEOUT_MS};
-use js_sys::{Array, Function, Promise, Reflect};
-use std::cell::RefCell;
-use std::rc::Rc;
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -32,13 +31,17 @@ impl JsStore {
         let _ = hook.call1(&JsValue::UNDEFINED, &error);
     }
 
+    /// `Ok(value)` or `Err(error)`; never longer than [`STORE_TIMEOUT_MS`].
     async fn call(&self, method: &str, args: &Array) -> Result<JsValue, JsValue> {
-        let f = Reflect::get(&self.store, &JsValue::from_str(method))?;
-        let f: Function = f
-            .dyn_into()
-            .map_err(|_| JsValue::from_str("store method is not a function"))?;
-        let result = f.apply(&self.store, args)?;
-        with_timeout(Promise::resolve(&result), STORE_TIMEOUT_MS).await
+        let result = JsFuture::from(store_call(&self.store, method, args, STORE_TIMEOUT_MS))
+            .await
+            .map(|v| v.unchecked_into::<Array>())
+            .unwrap_or_else(|e| Array::of2(&JsValue::FALSE, &e));
+        if result.get(0).is_truthy() {
+            Ok(result.get(1))
+        } else {
+            Err(result.get(1))
+        }
     }
 
     /// A fresh, well-formed token from the store, or `None` (missing, not fresh, malformed, or the
@@ -107,29 +110,4 @@ pub fn stored_to_js(token: &Token) -> JsValue {
         token.expires_at,
         token.scope.clone(),
     )
-}
-
-/// Await `promise`, failing with a "timed out" value after `ms`; the timer is always cleared and
-/// its closure freed.
-async fn with_timeout(promise: Promise, ms: f64) -> Result<JsValue, JsValue> {
-    let reject_slot: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
-    let timer = Promise::new(&mut |_resolve, reject| {
-        *reject_slot.borrow_mut() = Some(reject);
-    });
-    let on_timeout = {
-        let slot = reject_slot.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            if let Some(reject) = slot.borrow_mut().take() {
-                let _ = reject.call1(
-                    &JsValue::UNDEFINED,
-                    &JsValue::from_str("store call timed out"),
-                );
-            }
-        })
-    };
-    let handle = set_timeout(on_timeout.as_ref().unchecked_ref(), ms);
-    let result = JsFuture::from(Promise::race(&Array::of2(&promise, &timer))).await;
-    clear_timeout(&handle);
-    drop(on_timeout);
-    result
 }

@@ -1,138 +1,191 @@
-//! One token request over `fetch`: attempts under an abort guard, the body read with a size cap
-//! (`readResponse` in js/glue.js, one crossing), retries with backoff.
+//! One token request: attempts (each one crossing into `attempt` of js/glue.js, which owns the
+//! abort guard), the answer judged by the sans-IO core, retries with backoff between attempts.
 
-use super::abort::{aborted, sleep, AbortGuard, Cause};
-use super::bindings::{global_fetch, read_response, AbortSignal};
-use super::convert::FetchFn;
+use super::bindings::{attempt, sleep};
 use crate::config::Config;
-use crate::error::Error;
-use crate::request::{token_request, BODY, METHOD};
+use crate::error::{Error, ErrorCode};
+use crate::request::{token_request, ACCEPT, BODY, CONTENT_TYPE, METHOD};
 use crate::response::{self, Token, MAX_BODY_BYTES};
 use crate::retry;
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use crate::text::{cat, push_u64};
+use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// Get a token: up to `1 + config.retries` attempts, with backoff between them. The caller's signal
-/// aborts at once, including during a backoff sleep.
+/// Get a token: up to `1 + config.retries` attempts, with backoff between them. `fetch` is the
+/// caller's fetch function or `undefined` (the global one); `signal` the caller's `AbortSignal` or
+/// `undefined`: it aborts at once, including during a backoff sleep.
 pub async fn fetch_token(
     config: &Config,
-    fetch: &FetchFn,
-    signal: Option<&AbortSignal>,
+    fetch: &JsValue,
+    signal: &JsValue,
 ) -> Result<Token, Error> {
-    let mut attempt: u32 = 0;
+    let mut attempts: u32 = 0;
     loop {
-        if let Some(s) = signal {
-            if s.aborted().unwrap_or(false) {
-                return Err(aborted());
-            }
-        }
         let error = match attempt_once(config, fetch, signal).await {
             Ok(token) => return Ok(token),
             Err(e) => e.redact(&config.secrets()),
         };
-        match retry::next_delay_ms(&error, attempt, config.retries, js_sys::Math::random()) {
+        match retry::next_delay_ms(&error, attempts, config.retries, js_sys::Math::random()) {
             None => return Err(error),
             Some(delay) => {
-                sleep(delay, signal).await?;
-                attempt = attempt.saturating_add(1);
+                let slept = JsFuture::from(sleep(delay, signal)).await;
+                if !slept.map(|v| v.is_truthy()).unwrap_or(false) {
+                    return Err(aborted());
+                }
+                attempts = attempts.saturating_add(1);
             }
         }
     }
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot throw.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+/// The `aborted` error.
+pub fn aborted() -> Error {
+    Error::new(
+        ErrorCode::Aborted,
+        "token request was aborted by the caller's signal",
+    )
 }
 
-/// The `RequestInit` of the token request: never follow redirects, abort with our signal.
-fn request_init(config: &Config, signal: &AbortSignal) -> Object {
+async fn attempt_once(config: &Config, fetch: &JsValue, signal: &JsValue) -> Result<Token, Error> {
     let request = token_request(config);
-    let headers = Object::new();
-    for (name, value) in request.headers() {
-        set(&headers, name, &JsValue::from_str(value));
+    let timeout_ms = f64::from(config.timeout_ms);
+    let outcome = JsFuture::from(attempt(
+        fetch,
+        request.url,
+        METHOD,
+        request.authorization,
+        CONTENT_TYPE,
+        ACCEPT,
+        BODY,
+        timeout_ms,
+        signal,
+        MAX_BODY_BYTES as f64,
+    ))
+    .await
+    .map(|v| v.unchecked_into::<Array>())
+    .unwrap_or_else(|_| Array::of1(&JsValue::from(-1)));
+    let number = |i: u32| outcome.get(i).as_f64().unwrap_or(-1.0);
+    let status = || number(1).clamp(0.0, 999.0) as u16;
+    let retry_after = || {
+        outcome
+            .get(2)
+            .as_string()
+            .and_then(|v| retry::parse_retry_after(&v, js_sys::Date::now()))
+    };
+    match number(0) as i32 {
+        // A response with its body read (or refused past the cap: null).
+        0 => {
+            let status = status();
+            let body = outcome.get(3);
+            let bytes = if body.is_null() {
+                None
+            } else {
+                Some(Uint8Array::new(&body).to_vec())
+            };
+            if (200..300).contains(&status) {
+                match bytes {
+                    Some(b) => {
+                        response::parse_token(&b, number(4)).map_err(|e| e.with_status(status))
+                    }
+                    None => Err(response::body_too_large().with_status(status)),
+                }
+            } else {
+                Err(response::error_for_status(
+                    status,
+                    bytes.as_deref(),
+                    retry_after(),
+                ))
+            }
+        }
+        // A response whose body could not be read.
+        1 => {
+            let status = status();
+            let cause = outcome.get(3).as_string().unwrap_or_default();
+            if cause == "network" && !(200..300).contains(&status) {
+                // The status says enough; the error body was only for details.
+                return Err(response::error_for_status(status, None, retry_after()));
+            }
+            let what = if (200..300).contains(&status) {
+                "reading the token response failed"
+            } else {
+                "reading the error response failed"
+            };
+            Err(classify(&cause, timeout_ms, what, &outcome.get(4)).with_status(status))
+        }
+        // No response at all.
+        2 => {
+            let cause = outcome.get(1).as_string().unwrap_or_default();
+            Err(classify(
+                &cause,
+                timeout_ms,
+                "could not reach the token endpoint",
+                &outcome.get(2),
+            ))
+        }
+        // A browser's `redirect: "manual"` gives an opaque redirect (status 0, no headers).
+        3 if number(1) == 0.0 => {
+            let mut e = response::error_for_status(302, None, None);
+            e.status = None;
+            Err(e)
+        }
+        _ => Err(Error::response(
+            "fetch resolved to something that is not a Response",
+        )),
     }
-    let init = Object::new();
-    set(&init, "method", &JsValue::from_str(METHOD));
-    set(&init, "headers", &headers);
-    set(&init, "body", &JsValue::from_str(BODY));
-    set(&init, "redirect", &JsValue::from_str("manual"));
-    set(&init, "signal", signal);
-    init
 }
 
-async fn attempt_once(
-    config: &Config,
-    fetch: &FetchFn,
-    signal: Option<&AbortSignal>,
-) -> Result<Token, Error> {
-    let timeout_ms = f64::from(config.timeout_ms);
-    // The guard lives until the body is read: the timer and the caller's signal cover it all.
-    let guard = AbortGuard::new(timeout_ms, signal)?;
-    let init = request_init(config, &guard.signal());
-    let sent_at = js_sys::Date::now();
-    let called: Result<JsValue, JsValue> = match fetch {
-        FetchFn::Global => global_fetch(&config.token_url, &init).map(JsValue::from),
-        FetchFn::Custom(f) => f.call2(
-            &JsValue::UNDEFINED,
-            &JsValue::from_str(&config.token_url),
-            &init,
+/// The error for an attempt that ended early: `timeout`, `aborted` or `network_error`.
+fn classify(cause: &str, timeout_ms: f64, what: &str, js_error: &JsValue) -> Error {
+    match cause {
+        "timeout" => {
+            let mut message = String::from("token request timed out after ");
+            push_u64(&mut message, timeout_ms as u64);
+            message.push_str(" ms (");
+            message.push_str(what);
+            message.push(')');
+            Error::new(ErrorCode::Timeout, message)
+        }
+        "aborted" => aborted(),
+        _ => Error::new(
+            ErrorCode::NetworkError,
+            cat(&[what, ": ", &describe_js_error(js_error)]),
         ),
-    };
-    let response = match called {
-        // Raced against the guard: a custom fetch that ignores `init.signal` still times out.
-        Ok(p) => JsFuture::from(guard.race(&Promise::resolve(&p))).await,
-        Err(e) => Err(e),
     }
-    .map_err(|e| guard.classify(timeout_ms, "could not reach the token endpoint", &e))?;
+}
 
-    let parts = JsFuture::from(guard.race(&read_response(&response, MAX_BODY_BYTES as f64)))
-        .await
-        .map(|v| v.unchecked_into::<Array>())
-        .map_err(|e| guard.classify(timeout_ms, "reading the token response failed", &e))?;
-    let status = parts.get(0).as_f64().unwrap_or(-1.0);
-    if status < 0.0 {
-        return Err(Error::response(
-            "fetch resolved to something that is not a Response",
-        ));
-    }
-    if status == 0.0 {
-        // A browser's `redirect: "manual"` gives an opaque-redirect response with status 0.
-        let mut e = response::error_for_status(302, None, None);
-        e.status = None;
-        return Err(e);
-    }
-    let status = status as u16;
-    let retry_after = parts
-        .get(1)
-        .as_string()
-        .and_then(|v| retry::parse_retry_after(&v, js_sys::Date::now()));
-    let body = parts.get(2);
-    let body: Result<Option<Vec<u8>>, JsValue> = if body.is_null() {
-        Ok(None)
-    } else if body.is_undefined() {
-        Err(parts.get(3))
-    } else {
-        Ok(Some(Uint8Array::new(&body).to_vec()))
+/// A short description of a JavaScript error: its message and, when present, Node's `cause`
+/// (a code such as `ECONNREFUSED`, else its message). Cut to 200 characters.
+pub fn describe_js_error(error: &JsValue) -> String {
+    let get = |target: &JsValue, key: &str| -> Option<JsValue> {
+        if !target.is_object() {
+            return None;
+        }
+        Reflect::get(target, &JsValue::from_str(key)).ok()
     };
-    if (200..300).contains(&status) {
-        match body {
-            Ok(Some(bytes)) => response::parse_token(&bytes, sent_at).map_err(|e| e.with_status(status)),
-            Ok(None) => Err(response::body_too_large().with_status(status)),
-            Err(e) => Err(guard.classify(timeout_ms, "reading the token response failed", &e)),
-        }
-    } else {
-        match body {
-            Err(e) if guard.cause() != Cause::None => {
-                Err(guard.classify(timeout_ms, "reading the error response failed", &e))
-            }
-            body => Err(response::error_for_status(
-                status,
-                body.ok().flatten().as_deref(),
-                retry_after,
-            )),
-        }
+    let mut text = get(error, "message")
+        .and_then(|m| m.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| String::from("unknown error"));
+    let cause = get(error, "cause");
+    let code = cause
+        .as_ref()
+        .and_then(|c| get(c, "code"))
+        .and_then(|c| c.as_string())
+        .or_else(|| {
+            cause
+                .and_then(|c| get(&c, "message"))
+                .and_then(|m| m.as_string())
+        });
+    if let Some(code) = code {
+        text.push_str(" (");
+        text.push_str(&code);
+        text.push(')');
     }
+    if let Some((cut, _)) = text.char_indices().nth(200) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
