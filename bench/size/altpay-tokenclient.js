@@ -1,0 +1,2 @@
+import { TokenClient } from "altpay-oauth";
+export const client = (clientId, clientSecret) => new TokenClient({ clientId, clientSecret });
