@@ -8,7 +8,7 @@ SHELL := bash
 ROOT := $(CURDIR)
 TOOLS := $(ROOT)/.tools
 export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 WASM_PACK_VERSION := 0.15.1
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 

@@ -2,6 +2,7 @@
 // Each runtime entry is bundled with esbuild into one file that loads the single shared .wasm the way
 // that runtime wants it. Run by `make build` after `wasm-pack build`.
 import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync, existsSync, chmodSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,11 +27,57 @@ function findSnippet() {
   throw new Error("js/glue.js snippet not found in build/wasm/snippets");
 }
 const snippet = findSnippet();
+
+// Shorter names across the JS <-> wasm boundary: wasm-bindgen names every import `__wbg_<name>_<hash>`
+// (16 hex digits that gzip cannot compress) under a module path, ~1.4 KiB of the gzipped .wasm. Binaryen
+// renames imports (all into module "a"), exports and prints the mapping; the wasm-bindgen JS is rewritten
+// to match. Outputs go beside the originals (build/wasm/ stays wasm-pack's), so reruns are idempotent.
+const MIN_JS = "altpay_oauth.min.js";
+const MIN_WASM = "altpay_oauth_bg.min.wasm";
+function minifyBoundary() {
+  const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "reference-types", "mutable-globals"];
+  const out = execFileSync(
+    join(root, "node_modules/.bin/wasm-opt"),
+    [...features.map((f) => `--enable-${f}`), "--minify-imports-and-exports-and-modules",
+      join(wasmDir, WASM), "-o", join(wasmDir, MIN_WASM)],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  // The printed mapping is JSON apart from trailing commas.
+  const map = JSON.parse(out.slice(out.indexOf("{")).replace(/,(\s*[\]}])/g, "$1"));
+  let js = readFileSync(join(wasmDir, "altpay_oauth.js"), "utf8");
+  const replaceOnce = (from, to) => {
+    if (js.split(from).length !== 2) throw new Error(`minify: expected one ${JSON.stringify(from)}`);
+    js = js.replace(from, () => to);
+  };
+  const extra = [];
+  for (const [module, name, short] of map.imports) {
+    if (module === "./altpay_oauth_bg.js") {
+      replaceOnce(`\n        ${name}: function`, `\n        ${JSON.stringify(short)}: function`);
+    } else {
+      const ns = new RegExp(`import \\* as (\\w+) from "${module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`).exec(js);
+      if (!ns) throw new Error(`minify: no namespace import of ${module}`);
+      extra.push(`${JSON.stringify(short)}: ${ns[1]}.${name}`);
+    }
+  }
+  const ret = /return \{\s*__proto__: null,\s*"\.\/altpay_oauth_bg\.js": import0,[^}]*\};/.exec(js);
+  if (!ret) throw new Error("minify: import object not found");
+  replaceOnce(ret[0], `return { __proto__: null, a: Object.assign(import0, { ${extra.join(", ")} }) };`);
+  const exports = new Map(map.exports);
+  js = js.replace(/\bwasm\.(\w+)\b/g, (all, name) => {
+    const short = exports.get(name);
+    if (short === undefined) throw new Error(`minify: wasm.${name} is not an export`);
+    return `wasm.${short}`;
+  });
+  const mod = new WebAssembly.Module(readFileSync(join(wasmDir, MIN_WASM)));
+  if (WebAssembly.Module.imports(mod).some((i) => i.module !== "a")) throw new Error("minify: import modules not all \"a\"");
+  writeFileSync(join(wasmDir, MIN_JS), js);
+}
+minifyBoundary();
 const aliases = {
   name: "altpay-aliases",
   setup(b) {
     b.onResolve({ filter: /^altpay:glue$/ }, () => ({ path: snippet }));
-    b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, "altpay_oauth.js") }));
+    b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, MIN_JS) }));
     // The .wasm stays a separate file next to the entries; each entry names it the way its runtime loads it.
     b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => ({ path: args.path, external: true }));
   },
@@ -78,7 +125,7 @@ for (const e of entries) {
   });
 }
 
-copyFileSync(join(wasmDir, WASM), join(out, WASM));
+copyFileSync(join(wasmDir, MIN_WASM), join(out, WASM));
 
 // The CLI (`bin`), as-is: it imports ./node.mjs and ./mock-server.mjs beside it.
 copyFileSync(join(template, "src/cli.mjs"), join(out, "cli.mjs"));

@@ -1,6 +1,9 @@
 //! Standard base64 (RFC 4648, with padding), just the encoder the Basic header needs.
 //! Twenty lines instead of a dependency keeps the `.wasm` small.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Encode `input` as standard padded base64.

@@ -25,6 +25,9 @@
 //! a NaN expiry counts as already expired, and a clock that goes backwards is taken at its word
 //! (a token is served only while `now < expires_at` for the `now` passed in).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Default `refreshSkewSeconds`: refresh a token this long before it expires.
 pub const DEFAULT_SKEW_SECONDS: f64 = 300.0;
 
@@ -49,9 +52,9 @@ fn backoff_ms(failures: u32) -> f64 {
     if failures == 0 {
         return 0.0;
     }
-    // 2^4 s is already past the cap; clamping the exponent keeps `powi` small.
-    let exp = i32::try_from(failures.saturating_sub(1).min(8)).unwrap_or(8);
-    (BACKOFF_BASE_MS * 2f64.powi(exp)).min(BACKOFF_MAX_MS)
+    // 2^4 s is already past the cap; clamping the exponent keeps the shift small.
+    let exp = failures.saturating_sub(1).min(8);
+    (BACKOFF_BASE_MS * f64::from(1u32 << exp)).min(BACKOFF_MAX_MS)
 }
 
 /// What the IO layer should do for one `getToken()` call.

@@ -1,6 +1,9 @@
 //! Options -> validated [`Config`]. Every check here runs before any request is sent; a failure is an
 //! `invalid_config` error whose message names the option, never its secret value.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::base64;
 use crate::error::Error;
 use crate::text;
@@ -132,18 +135,24 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
             ));
         }
     }
-    let timeout_ms = match options.timeout_ms {
-        None => DEFAULT_TIMEOUT_MS,
-        Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => t.ceil() as u32,
-        Some(_) => {
-            return Err(Error::config(
+    let timeout_ms =
+        match options.timeout_ms {
+            None => DEFAULT_TIMEOUT_MS,
+            Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => {
+                crate::num::ceil(t) as u32
+            }
+            Some(_) => return Err(Error::config(
                 "timeoutMs must be a number of milliseconds greater than 0 and at most 2147483647",
-            ))
-        }
-    };
+            )),
+        };
     let retries = match options.retries {
         None => DEFAULT_RETRIES,
-        Some(r) if r.is_finite() && r >= 0.0 && r <= f64::from(MAX_RETRIES) && r.fract() == 0.0 => {
+        Some(r)
+            if r.is_finite()
+                && r >= 0.0
+                && r <= f64::from(MAX_RETRIES)
+                && crate::num::fract(r) == 0.0 =>
+        {
             r as u32
         }
         Some(_) => return Err(Error::config("retries must be a whole number from 0 to 10")),

@@ -1,6 +1,9 @@
 //! Error codes and the error value of the core. An [`Error`] never holds the client secret or the
 //! `Authorization` header: messages are built from fixed text, statuses and (redacted) server fields.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use core::fmt;
 
 /// What went wrong, as the fixed strings of the public contract.
@@ -152,7 +155,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]

@@ -12,6 +12,9 @@
 //! most 22 gives the correctly rounded result); other numbers are approximated within a few ulps,
 //! and overflow gives an infinity that callers reject.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use core::fmt;
 
 /// The deepest nesting of arrays and objects that [`parse`] accepts.
@@ -96,7 +99,7 @@ impl fmt::Display for JsonError {
     }
 }
 
-impl std::error::Error for JsonError {}
+impl core::error::Error for JsonError {}
 
 /// Parse one JSON value from `bytes` (UTF-8, optional BOM, optional surrounding whitespace).
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {

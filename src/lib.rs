@@ -8,6 +8,20 @@
 //! - a thin **wasm layer** (`wasm`, only on `wasm32`) that binds the runtime's global `fetch`,
 //!   `AbortController`, timers and JavaScript conversions, and exports the public API.
 
+#![cfg_attr(all(target_arch = "wasm32", not(test), not(feature = "std")), no_std)]
+
+extern crate alloc;
+
+/// `String`, `Vec`, ... for the `no_std` wasm build (the std prelude has them natively).
+#[allow(unused_imports)]
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod allocator;
 pub mod base64;
@@ -15,6 +29,7 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod json;
+mod num;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -25,3 +40,11 @@ mod text;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode};
+
+/// Without std, a panic is a trap and no message formatting is linked. Panics cannot happen on the
+/// reachable paths (clippy denies unwrap/expect/indexing/panic); this only replaces std's handler.
+#[cfg(all(target_arch = "wasm32", not(test), not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}

@@ -6,6 +6,9 @@
 //! `access_token`. The caller still runs [`Error::redact`] with the credentials before an error
 //! leaves the core.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use core::fmt;
 
 use crate::error::{Error, ErrorCode};

@@ -4,6 +4,9 @@
 //! The wasm layer calls [`next_delay_ms`] after each failed attempt and either sleeps for the returned
 //! number of milliseconds or returns the error. Nothing here reads a clock or a random source itself.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode};
 
 /// Base of the exponential backoff: the delay ceiling after the first failure, in milliseconds.
@@ -276,7 +279,7 @@ fn expand_two_digit_year(yy: i64, current_year: i64) -> i64 {
 /// The (proleptic Gregorian, UTC) year containing `now_ms`. `now_ms` is finite here; it is clamped to
 /// a few million years so that the day arithmetic cannot overflow.
 fn current_year(now_ms: f64) -> i64 {
-    let days = (now_ms / MS_PER_DAY).floor().clamp(-1e9, 1e9) as i64;
+    let days = crate::num::floor(now_ms / MS_PER_DAY).clamp(-1e9, 1e9) as i64;
     civil_from_days(days).0
 }
 

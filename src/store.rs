@@ -1,6 +1,9 @@
 //! The shared `TokenStore`, sans-IO part: the store key and the check of a token read back from a
 //! store. The adapters (Workers KV, Redis) and the calls live in the JavaScript/wasm layer.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::cache::refresh_at_ms;
 use crate::response::{Token, MAX_VALID_TIME_MS};
 
@@ -110,7 +113,7 @@ pub fn check_stored(
 pub fn store_ttl_seconds(token: &Token, now_ms: f64, skew_s: f64) -> Option<u32> {
     let secs = (refresh_at_ms(token.expires_at, token.expires_in, skew_s) - now_ms) / 1000.0;
     if secs.is_finite() && secs >= 1.0 {
-        Some(secs.min(f64::from(u32::MAX)).floor() as u32)
+        Some(crate::num::floor(secs.min(f64::from(u32::MAX))) as u32)
     } else {
         None
     }

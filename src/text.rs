@@ -5,6 +5,9 @@
 //! here are short (URLs, error messages, server fields), so plain concatenation and a naive byte
 //! window search are both smaller and fast enough.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The concatenation of `parts`, allocated once.
 pub fn cat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());

@@ -4,6 +4,9 @@
 //! these functions throw or reject: failures come back as values, so no JavaScript exception ever
 //! unwinds through wasm.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 

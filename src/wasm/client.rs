@@ -2,6 +2,9 @@
 //! one shared promise per refresh (single flight), the optional shared store, and stale-on-failure.
 //! The JavaScript wrapper in `pkg-template/src/api.js` adds the per-caller abort signal and `fetch()`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::bindings::sleep;
 use super::convert::{error_to_js, key, read_options, token_to_js};
 use super::store::{stored_to_js, JsStore};
@@ -10,9 +13,9 @@ use crate::cache::{Decision, Outcome, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::config::{validate, Config};
 use crate::error::Error;
 use crate::store::{store_key, store_ttl_seconds};
+use alloc::rc::Rc;
+use core::cell::RefCell;
 use js_sys::{Function, Promise};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;

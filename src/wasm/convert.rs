@@ -1,6 +1,9 @@
 //! JavaScript <-> core conversions: the options object in (read in one crossing, type-checked here),
 //! tokens and errors out.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::bindings::{make_error, make_token, read_options as read_all};
 use crate::config::Options;
 use crate::error::Error;

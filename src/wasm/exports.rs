@@ -1,5 +1,8 @@
 //! The exported functions (the public JavaScript API is declared by hand in `pkg-template/*.d.ts`).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::convert::{error_to_js, read_options, token_to_js};
 use super::transport::fetch_token;
 use crate::config::validate;

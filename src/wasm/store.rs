@@ -3,6 +3,9 @@
 //! `onStoreError` hook and otherwise ignored, so a store that is down or hangs degrades to a normal
 //! token request.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::bindings::{make_error, make_token, store_call};
 use crate::response::Token;
 use crate::store::{check_stored, StoredFields, StoredProblem, STORE_TIMEOUT_MS};

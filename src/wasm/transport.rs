@@ -1,6 +1,9 @@
 //! One token request: attempts (each one crossing into `attempt` of js/glue.js, which owns the
 //! abort guard), the answer judged by the sans-IO core, retries with backoff between attempts.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::bindings::{attempt, sleep};
 use crate::config::Config;
 use crate::error::{Error, ErrorCode};
