@@ -203,25 +203,6 @@ export function sleep(ms, signal) {
   });
 }
 
-/**
- * Called from Rust: `store[method](...args)`, bounded by `ms`. Resolves (never rejects) to
- * [true, value] or [false, error]; the timer is always cleared.
- */
-export function storeCall(store, method, args, ms) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve([false, new Error(`token store ${method}() timed out after ${ms} ms`)]), ms);
-    const done = (ok, value) => {
-      clearTimeout(timer);
-      resolve([ok, value]);
-    };
-    try {
-      Promise.resolve(store[method](...args)).then((v) => done(true, v), (e) => done(false, e));
-    } catch (e) {
-      done(false, e);
-    }
-  });
-}
-
 /** The option keys read by readOptions, in order (src/wasm/convert.rs indexes into this). */
 const OPTION_KEYS = [
   "clientId", "clientSecret", "environment", "baseUrl", "timeoutMs", "retries", "fetch",

@@ -1,5 +1,7 @@
-// TokenClient: a thin JavaScript face over the wasm RawTokenClient (cache state machine, single
-// flight, store, stale-on-failure all live in Rust). Here: the per-caller abort signal and fetch().
+// TokenClient: the JavaScript face over the wasm RawTokenClient. The decisions live in Rust (the
+// refresh state machine: fresh / join / start with backoff / stale-on-failure; store key and checks
+// of stored tokens; the token request itself). Here is only the IO they call for: one shared promise
+// per refresh, the backoff wait, the bounded store calls, the per-caller abort signal, and fetch().
 import * as wasm from "altpay:wasm-bindgen";
 import { AltPayOAuthError } from "altpay:glue";
 import { ready, loaded } from "./ready.js";
@@ -29,6 +31,26 @@ function withSignal(promise, signal) {
   });
 }
 
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `store[method](...args)`, bounded by `ms`: resolves [true, value] or [false, error], never rejects. */
+function storeCall(store, method, args, ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve([false, new Error(`token store ${method}() timed out after ${ms} ms`)]), ms);
+    const done = (ok, value) => {
+      clearTimeout(timer);
+      resolve([ok, value]);
+    };
+    try {
+      Promise.resolve(store[method](...args)).then((v) => done(true, v), (e) => done(false, e));
+    } catch (e) {
+      done(false, e);
+    }
+  });
+}
+
 /** Cached, eagerly refreshed, single-flight tokens, and a fetch that adds them. */
 export class TokenClient {
   #raw = null;
@@ -38,6 +60,11 @@ export class TokenClient {
   // then a cache hit is answered here, without crossing into wasm.
   #hit = null;
   #until = 0;
+  // The refresh in flight: its ticket and the promise every caller shares.
+  #ticket = -1;
+  #inflight = null;
+  #store;
+  #onStoreError;
 
   /** @throws AltPayOAuthError("invalid_config") */
   constructor(options) {
@@ -49,6 +76,8 @@ export class TokenClient {
       this.#pending.then(undefined, () => {});
     }
     this.#fetch = typeof options?.fetch === "function" ? options.fetch : null;
+    this.#store = options?.store ?? null;
+    this.#onStoreError = typeof options?.onStoreError === "function" ? options.onStoreError : null;
   }
 
   /** The cached token while it is fresh, else a refreshed one (shared by concurrent callers). */
@@ -58,16 +87,81 @@ export class TokenClient {
     if (signal?.aborted) return Promise.reject(abortedError()); // an aborted caller starts nothing
     if (!force && Date.now() < this.#until) return this.#hit;
     if (this.#raw === null) return this.#pending.then(() => this.getToken(options));
-    const promise = this.#raw.get(force);
-    if (force) this.#until = 0;
-    else {
-      const until = this.#raw.cachedUntil;
+    const now = Date.now();
+    const decision = this.#raw.get(now, force);
+    let promise;
+    if (typeof decision === "number") {
+      this.#ticket = decision;
+      promise = this.#refresh(decision, this.#raw.notBefore, force);
+      this.#inflight = promise;
+    } else if (decision === null) {
+      promise = this.#inflight;
+    } else {
+      promise = decision;
+      const until = this.#raw.cachedUntil(now);
       if (until > 0) {
         this.#hit = promise;
         this.#until = until;
       }
     }
+    if (force) this.#until = 0;
     return signal === undefined ? promise : withSignal(promise, signal);
+  }
+
+  #report(message, cause) {
+    if (this.#onStoreError === null) return;
+    const error = new AltPayOAuthError("network_error", message);
+    if (cause !== undefined) error.cause = cause;
+    try {
+      this.#onStoreError(error);
+    } catch {
+      // a throwing hook must not break getToken()
+    }
+  }
+
+  /** One refresh, as the state machine started it under `ticket`. */
+  async #refresh(ticket, notBefore, force) {
+    const raw = this.#raw;
+    try {
+      const wait = notBefore - Date.now();
+      if (wait > 0) await sleep(wait);
+      const store = this.#store;
+      let storeUp = true;
+      if (store !== null && !force) {
+        const [ok, value] = await storeCall(store, "get", [raw.storeKey], raw.storeTimeoutMs);
+        if (!ok) {
+          storeUp = false;
+          this.#report("token store get() failed; requesting a new token instead", value);
+        } else if (value !== null && value !== undefined) {
+          const token = raw.acceptStored(value, Date.now());
+          if (token === false) this.#report("token store returned a value that is not an AccessToken; ignoring it");
+          else if (token !== null) {
+            raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, Date.now());
+            return token;
+          }
+        }
+      }
+      let token;
+      try {
+        token = await raw.request();
+      } catch (error) {
+        const stale = raw.fail(ticket, Date.now());
+        if (stale !== undefined) return stale;
+        throw error;
+      }
+      const now = Date.now();
+      raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, now);
+      if (store !== null && storeUp) {
+        const ttl = raw.storeTtl(token.expires_at, token.expires_in, now);
+        if (ttl > 0) {
+          const [ok, error] = await storeCall(store, "set", [raw.storeKey, token, ttl], raw.storeTimeoutMs);
+          if (!ok) this.#report("token store set() failed; the token is still cached locally", error);
+        }
+      }
+      return token;
+    } finally {
+      if (this.#ticket === ticket) this.#inflight = null;
+    }
   }
 
   /**
@@ -113,6 +207,8 @@ export class TokenClient {
   clear() {
     this.#until = 0;
     this.#hit = null;
+    this.#ticket = -1;
+    this.#inflight = null;
     if (this.#raw !== null) this.#raw.clear();
     else this.#pending.then((raw) => raw.clear(), () => {});
   }

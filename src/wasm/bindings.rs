@@ -53,10 +53,6 @@ extern "C" {
     #[wasm_bindgen(js_name = sleep)]
     pub fn sleep(ms: f64, signal: &JsValue) -> Promise;
 
-    /// `store[method](...args)` bounded by `ms`; resolves `[ok, valueOrError]`.
-    #[wasm_bindgen(js_name = storeCall)]
-    pub fn store_call(store: &JsValue, method: &str, args: &js_sys::Array, ms: f64) -> Promise;
-
     /// All option values in one crossing (an array in `OPTION_KEYS` order), or the name of the key
     /// whose getter threw.
     #[wasm_bindgen(js_name = readOptions)]

@@ -6,7 +6,6 @@ mod bindings;
 mod client;
 mod convert;
 mod exports;
-mod store;
 mod transport;
 
 pub use client::RawTokenClient;
