@@ -10,6 +10,8 @@ TOOLS := $(ROOT)/.tools
 export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 WASM_PACK_VERSION := 0.15.1
+# Paths baked into panic locations are remapped: shorter, and no build-machine paths in the package.
+CARGO_REGISTRY := $(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 
 
@@ -60,7 +62,8 @@ setup-system:
 build: pkg/package.json
 
 build/wasm/altpay_oauth_bg.wasm: $(WASM_SRC) | setup-rust setup-node
-	wasm-pack --quiet build --release --target web --no-pack --out-dir build/wasm --out-name altpay_oauth
+	RUSTFLAGS="--remap-path-prefix=$(CARGO_REGISTRY)/index.crates.io-1949cf8c6b5b557f= --remap-path-prefix=$(CARGO_REGISTRY)= --remap-path-prefix=$(ROOT)=" \
+	  wasm-pack --quiet build --release --target web --no-pack --out-dir build/wasm --out-name altpay_oauth
 
 pkg/package.json: build/wasm/altpay_oauth_bg.wasm scripts/build.mjs js/mock-server.mjs $(shell find pkg-template www -type f) | setup-node
 	node scripts/build.mjs

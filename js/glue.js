@@ -137,7 +137,7 @@ export async function readResponse(response, max) {
  *   [1, status, retryAfter, cause, error]      a response whose body read failed
  *   [2, cause, error]                          no response (fetch rejected or threw)
  *   [3, kind]                                  kind 0: a browser's opaque redirect; -1: not a Response
- * where cause is "timeout", "aborted" or "network".
+ * where cause is "timeout", "aborted" or "network", and error a one-line description of it.
  */
 export async function attempt(fetchFn, url, method, authorization, contentType, accept, body, timeoutMs, signal, max) {
   if (signal?.aborted) return [2, "aborted"]; // nothing is sent for a caller who already gave up
@@ -170,21 +170,37 @@ export async function attempt(fetchFn, url, method, authorization, contentType, 
     try {
       response = await Promise.race([fetchFn === undefined ? fetch(url, init) : fetchFn(url, init), guard]);
     } catch (error) {
-      return [2, cause, error];
+      return [2, cause, describe(error)];
     }
     let read;
     try {
       read = await Promise.race([readResponse(response, max), guard]);
     } catch (error) {
-      return [1, typeof response?.status === "number" ? response.status : 0, undefined, cause, error];
+      return [1, typeof response?.status === "number" ? response.status : 0, undefined, cause, describe(error)];
     }
     if (read[0] <= 0) return [3, read[0]];
-    if (read[2] === undefined) return [1, read[0], read[1], cause, read[3]];
+    if (read[2] === undefined) return [1, read[0], read[1], cause, describe(read[3])];
     return [0, read[0], read[1], read[2], sentAt];
   } finally {
     clearTimeout(timer);
     if (signal) signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * A fetch error in one line: its message and, when present, Node's `cause` (a code such as
+ * ECONNREFUSED, else its message), cut to 200 characters.
+ */
+function describe(error) {
+  let text;
+  try {
+    text = String(error?.message ?? error ?? "unknown error");
+    const why = error?.cause?.code ?? error?.cause?.message;
+    if (why !== undefined) text += ` (${why})`;
+  } catch {
+    text = "unknown error";
+  }
+  return text.length > 200 ? text.slice(0, 200) + "…" : text;
 }
 
 /** Called from Rust: wait `ms`, or less if `signal` fires. Resolves true when slept, false when aborted. */
@@ -222,5 +238,8 @@ export function readOptions(o) {
       return k;
     }
   }
+  // signal: kept only if it is AbortSignal-like; anything else becomes `false` (invalid_config).
+  const signal = out[7];
+  if (signal != null && typeof signal.addEventListener !== "function") out[7] = false;
   return out;
 }

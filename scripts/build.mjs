@@ -33,13 +33,15 @@ const snippet = findSnippet();
 // renames imports (all into module "a"), exports and prints the mapping; the wasm-bindgen JS is rewritten
 // to match. Outputs go beside the originals (build/wasm/ stays wasm-pack's), so reruns are idempotent.
 const MIN_JS = "altpay_oauth.min.js";
-const MIN_WASM = "altpay_oauth_bg.min.wasm";
+// Not in build/wasm/: wasm-pack runs wasm-opt over every .wasm there on the next build.
+const MIN_WASM_PATH = join(root, "build/altpay_oauth_bg.min.wasm");
 function minifyBoundary() {
   const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "reference-types", "mutable-globals"];
   const out = execFileSync(
     join(root, "node_modules/.bin/wasm-opt"),
-    [...features.map((f) => `--enable-${f}`), "--minify-imports-and-exports-and-modules",
-      join(wasmDir, WASM), "-o", join(wasmDir, MIN_WASM)],
+    // (last binaryen pass over the file, so it also drops the target_features section nothing reads)
+    [...features.map((f) => `--enable-${f}`), "--minify-imports-and-exports-and-modules", "--strip-target-features",
+      join(wasmDir, WASM), "-o", MIN_WASM_PATH],
     { encoding: "utf8", maxBuffer: 1 << 24 },
   );
   // The printed mapping is JSON apart from trailing commas.
@@ -68,7 +70,7 @@ function minifyBoundary() {
     if (short === undefined) throw new Error(`minify: wasm.${name} is not an export`);
     return `wasm.${short}`;
   });
-  const mod = new WebAssembly.Module(readFileSync(join(wasmDir, MIN_WASM)));
+  const mod = new WebAssembly.Module(readFileSync(MIN_WASM_PATH));
   if (WebAssembly.Module.imports(mod).some((i) => i.module !== "a")) throw new Error("minify: import modules not all \"a\"");
   writeFileSync(join(wasmDir, MIN_JS), js);
 }
@@ -125,7 +127,7 @@ for (const e of entries) {
   });
 }
 
-copyFileSync(join(wasmDir, MIN_WASM), join(out, WASM));
+copyFileSync(MIN_WASM_PATH, join(out, WASM));
 
 // The CLI (`bin`), as-is: it imports ./node.mjs and ./mock-server.mjs beside it.
 copyFileSync(join(template, "src/cli.mjs"), join(out, "cli.mjs"));

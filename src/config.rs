@@ -135,16 +135,17 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
             ));
         }
     }
-    let timeout_ms =
-        match options.timeout_ms {
-            None => DEFAULT_TIMEOUT_MS,
-            Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => {
-                crate::num::ceil(t) as u32
-            }
-            Some(_) => return Err(Error::config(
-                "timeoutMs must be a number of milliseconds greater than 0 and at most 2147483647",
-            )),
-        };
+    let timeout_ms = match options.timeout_ms {
+        None => DEFAULT_TIMEOUT_MS,
+        Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => {
+            crate::num::ceil(t) as u32
+        }
+        Some(_) => {
+            return Err(Error::config(
+                "timeoutMs must be a number of milliseconds > 0 and <= 2147483647",
+            ))
+        }
+    };
     let retries = match options.retries {
         None => DEFAULT_RETRIES,
         Some(r)
@@ -201,9 +202,7 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
         return Err(bad("must be a non-empty absolute http(s) URL"));
     }
     if !url.is_ascii() {
-        return Err(bad(
-            "must be ASCII (write an international host name in its punycode form)",
-        ));
+        return Err(bad("must be ASCII (use punycode for international names)"));
     }
     if url
         .bytes()
@@ -228,7 +227,7 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     };
     if text::has_byte(authority, b'@') {
         return Err(bad(
-            "must not contain credentials; pass clientId and clientSecret instead",
+            "must not contain credentials (use clientId and clientSecret)",
         ));
     }
     let (host, port) =

@@ -118,15 +118,6 @@ pub fn next_delay_ms(error: &Error, attempt: u32, retries: u32, random01: f64) -
 // HTTP-date
 
 const SHORT_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const LONG_DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -173,13 +164,19 @@ impl<'a> Cursor<'a> {
         Some(value)
     }
 
+    /// A day name: a short one ("Sun"), or a long one ("Sunday": a short one followed by letters
+    /// ending in "day"; the weekday is never checked against the date, so spelling is not either).
     fn day_name(&mut self) -> Option<()> {
         let word = self.word();
-        SHORT_DAYS
+        let short = word.get(..3)?;
+        let known = SHORT_DAYS
             .iter()
-            .chain(LONG_DAYS.iter())
-            .any(|d| d.as_bytes().eq_ignore_ascii_case(word))
-            .then_some(())
+            .any(|d| d.as_bytes().eq_ignore_ascii_case(short));
+        let long_ok = word.len() == 3
+            || (word.len() <= 9
+                && word.len() >= 6
+                && word.get(word.len() - 3..)?.eq_ignore_ascii_case(b"day"));
+        (known && long_ok).then_some(())
     }
 
     /// A month name, as 1..=12.

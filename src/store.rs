@@ -111,7 +111,12 @@ pub fn check_stored(
 /// The ttl to write a new token with: whole seconds until its refresh point (the store then drops it
 /// when this client would refresh it anyway). `None` when that is under one second.
 pub fn store_ttl_seconds(token: &Token, now_ms: f64, skew_s: f64) -> Option<u32> {
-    let secs = (refresh_at_ms(token.expires_at, token.expires_in, skew_s) - now_ms) / 1000.0;
+    ttl_seconds(token.expires_at, token.expires_in, now_ms, skew_s)
+}
+
+/// [`store_ttl_seconds`] from the two numbers it needs.
+pub fn ttl_seconds(expires_at_ms: f64, expires_in_s: f64, now_ms: f64, skew_s: f64) -> Option<u32> {
+    let secs = (refresh_at_ms(expires_at_ms, expires_in_s, skew_s) - now_ms) / 1000.0;
     if secs.is_finite() && secs >= 1.0 {
         Some(crate::num::floor(secs.min(f64::from(u32::MAX))) as u32)
     } else {

@@ -65,6 +65,8 @@ export class TokenClient {
   #inflight = null;
   #store;
   #onStoreError;
+  // A snapshot of the options: every refresh is one createOAuthToken() with them.
+  #options;
 
   /** @throws AltPayOAuthError("invalid_config") */
   constructor(options) {
@@ -75,6 +77,7 @@ export class TokenClient {
       this.#pending = ready.then(() => (this.#raw = new wasm.RawTokenClient(options)));
       this.#pending.then(undefined, () => {});
     }
+    this.#options = { ...options, signal: undefined };
     this.#fetch = typeof options?.fetch === "function" ? options.fetch : null;
     this.#store = options?.store ?? null;
     this.#onStoreError = typeof options?.onStoreError === "function" ? options.onStoreError : null;
@@ -143,7 +146,7 @@ export class TokenClient {
       }
       let token;
       try {
-        token = await raw.request();
+        token = await wasm.createOAuthToken(this.#options);
       } catch (error) {
         const stale = raw.fail(ticket, Date.now());
         if (stale !== undefined) return stale;

@@ -1,28 +1,23 @@
 //! `TokenClient`'s wasm half: the validated config, the refresh state machine of `crate::cache`
 //! (clock passed in from JavaScript), the store key and the checks of stored tokens. The JavaScript
 //! wrapper (`pkg-template/src/client.js`) does the IO the machine asks for: it shares one promise
-//! per refresh, waits out the failure backoff, calls the store (bounded) and `request()`.
+//! per refresh, waits out the failure backoff, calls the store (bounded) and `createOAuthToken`.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
 use super::convert::{error_to_js, key, read_options, token_to_js};
-use super::transport::fetch_token;
 use crate::cache::{Decision, Outcome, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::config::{validate, Config};
 use crate::error::Error;
-use crate::response::Token;
 use crate::store::{check_stored, store_key, StoredFields, StoredProblem};
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// The wasm side of `TokenClient` (wrapped by the JavaScript class of the same public name).
 #[wasm_bindgen(js_name = RawTokenClient, skip_typescript)]
 pub struct RawTokenClient {
     config: Config,
-    /// `options.fetch`, or `undefined` for the global fetch.
-    fetch: JsValue,
     skew_s: f64,
     /// The cached token, as an already-resolved promise: a cache hit returns this same object.
     cache: TokenCache<Promise>,
@@ -37,7 +32,7 @@ fn check_client_options(options: &JsValue) -> Result<RawTokenClient, Error> {
         Some(s) if s.is_finite() && s >= 0.0 => s,
         Some(_) => {
             return Err(Error::config(
-                "refreshSkewSeconds must be a finite number of seconds >= 0",
+                "refreshSkewSeconds must be a number of seconds >= 0",
             ))
         }
     };
@@ -51,13 +46,12 @@ fn check_client_options(options: &JsValue) -> Result<RawTokenClient, Error> {
             |m: &str| Reflect::get(&store, &JsValue::from_str(m)).is_ok_and(|f| f.is_function());
         if !store.is_object() || !has("get") || !has("set") {
             return Err(Error::config(
-                "store must be a TokenStore with get(key) and set(key, token, ttlSeconds) methods",
+                "store must be a TokenStore: get(key) and set(key, token, ttlSeconds)",
             ));
         }
     }
     Ok(RawTokenClient {
         config: validate(&js.core)?,
-        fetch: js.fetch,
         skew_s,
         cache: TokenCache::new(skew_s),
         not_before: 0.0,
@@ -134,19 +128,6 @@ impl RawTokenClient {
         }
     }
 
-    /// One token request with this client's config (retries included); rejects with
-    /// `AltPayOAuthError`.
-    pub fn request(&self) -> Promise {
-        let config = self.config.clone();
-        let fetch = self.fetch.clone();
-        future_to_promise(async move {
-            match fetch_token(&config, &fetch, &JsValue::UNDEFINED).await {
-                Ok(token) => Ok(token_to_js(&token)),
-                Err(e) => Err(error_to_js(&e)),
-            }
-        })
-    }
-
     /// The store key of this client: base URL + client id, hashed; never the secret.
     #[wasm_bindgen(getter, js_name = storeKey)]
     pub fn store_key(&self) -> String {
@@ -170,14 +151,7 @@ impl RawTokenClient {
     /// The ttl (whole seconds) to store a token with: until its refresh point; 0 = do not store.
     #[wasm_bindgen(js_name = storeTtl)]
     pub fn store_ttl(&self, expires_at: f64, expires_in: f64, now: f64) -> f64 {
-        let token = Token {
-            access_token: String::new(),
-            token_type: String::new(),
-            expires_in,
-            expires_at,
-            scope: None,
-        };
-        crate::store::store_ttl_seconds(&token, now, self.skew_s).map_or(0.0, f64::from)
+        crate::store::ttl_seconds(expires_at, expires_in, now, self.skew_s).map_or(0.0, f64::from)
     }
 
     /// How long one store call may take, in ms (`crate::store::STORE_TIMEOUT_MS`).

@@ -9,7 +9,7 @@ use crate::config::Options;
 use crate::error::Error;
 use crate::response::Token;
 use crate::text::cat;
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -55,18 +55,13 @@ impl JsOptions {
         self.values.get(index)
     }
 
-    /// `options.signal` (`undefined` when absent); anything else than an AbortSignal is invalid.
+    /// `options.signal` (`undefined` when absent); anything else than an AbortSignal is invalid
+    /// (`readOptions` turned it into `false`).
     pub fn signal(&self) -> Result<JsValue, Error> {
         let v = self.get(key::SIGNAL);
         if v.is_undefined() || v.is_null() {
-            return Ok(JsValue::UNDEFINED);
-        }
-        let listener = if v.is_object() {
-            Reflect::get(&v, &JsValue::from_str("addEventListener")).unwrap_or(JsValue::UNDEFINED)
-        } else {
-            JsValue::UNDEFINED
-        };
-        if listener.is_function() {
+            Ok(JsValue::UNDEFINED)
+        } else if v.is_object() {
             Ok(v)
         } else {
             Err(Error::config("signal must be an AbortSignal"))

@@ -11,7 +11,7 @@ use crate::request::{token_request, ACCEPT, BODY, CONTENT_TYPE, METHOD};
 use crate::response::{self, Token, MAX_BODY_BYTES};
 use crate::retry;
 use crate::text::{cat, push_u64};
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -133,14 +133,13 @@ async fn attempt_once(config: &Config, fetch: &JsValue, signal: &JsValue) -> Res
             e.status = None;
             Err(e)
         }
-        _ => Err(Error::response(
-            "fetch resolved to something that is not a Response",
-        )),
+        _ => Err(Error::response("fetch did not resolve to a Response")),
     }
 }
 
-/// The error for an attempt that ended early: `timeout`, `aborted` or `network_error`.
-fn classify(cause: &str, timeout_ms: f64, what: &str, js_error: &JsValue) -> Error {
+/// The error for an attempt that ended early: `timeout`, `aborted` or `network_error` (described by
+/// `described`, the one-line text `attempt` made of the JavaScript error).
+fn classify(cause: &str, timeout_ms: f64, what: &str, described: &JsValue) -> Error {
     match cause {
         "timeout" => {
             let mut message = String::from("token request timed out after ");
@@ -153,42 +152,7 @@ fn classify(cause: &str, timeout_ms: f64, what: &str, js_error: &JsValue) -> Err
         "aborted" => aborted(),
         _ => Error::new(
             ErrorCode::NetworkError,
-            cat(&[what, ": ", &describe_js_error(js_error)]),
+            cat(&[what, ": ", &described.as_string().unwrap_or_default()]),
         ),
     }
-}
-
-/// A short description of a JavaScript error: its message and, when present, Node's `cause`
-/// (a code such as `ECONNREFUSED`, else its message). Cut to 200 characters.
-pub fn describe_js_error(error: &JsValue) -> String {
-    let get = |target: &JsValue, key: &str| -> Option<JsValue> {
-        if !target.is_object() {
-            return None;
-        }
-        Reflect::get(target, &JsValue::from_str(key)).ok()
-    };
-    let mut text = get(error, "message")
-        .and_then(|m| m.as_string())
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| String::from("unknown error"));
-    let cause = get(error, "cause");
-    let code = cause
-        .as_ref()
-        .and_then(|c| get(c, "code"))
-        .and_then(|c| c.as_string())
-        .or_else(|| {
-            cause
-                .and_then(|c| get(&c, "message"))
-                .and_then(|m| m.as_string())
-        });
-    if let Some(code) = code {
-        text.push_str(" (");
-        text.push_str(&code);
-        text.push(')');
-    }
-    if let Some((cut, _)) = text.char_indices().nth(200) {
-        text.truncate(cut);
-        text.push('…');
-    }
-    text
 }
