@@ -15,7 +15,7 @@ CARGO_REGISTRY := $(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 
 
-.PHONY: test-cli help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
+.PHONY: test-cli test-hardening soak fuzz help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
         test-node test-runtimes test-types size bench fuzz clean
 
 help:
@@ -74,7 +74,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## ---- tests ------------------------------------------------------------------------------------
-test: lint test-native test-wasm build test-node test-types test-runtimes test-cli size
+test: lint test-native test-wasm build test-node test-hardening test-types test-runtimes test-cli size
 	@echo "make test: all suites passed"
 
 lint: setup-rust
@@ -105,6 +105,22 @@ size: build
 
 bench: build
 	node bench/run.mjs
+
+## ---- hardening ------------------------------------------------------------------------------------
+# Fuzz smoke (2,000 executions per target; scripts/fuzz.sh installs cargo-fuzz if missing), then every
+# tests/hardening suite under the secret scan (fresh secret, output grepped).
+test-hardening: build setup-rust setup-node
+	scripts/fuzz.sh --runs 2000
+	node tests/hardening/scan-run.mjs
+
+# Not in CI: each fuzz target for a fixed number of executions.
+FUZZ_RUNS ?= 2000000
+fuzz: setup-rust
+	scripts/fuzz.sh --runs $(FUZZ_RUNS)
+
+# Not in CI: 100,000 token requests with faults + 1,000,000 cached calls (~2 min).
+soak: build setup-node
+	node --expose-gc tests/hardening/soak.mjs
 
 clean:
 	rm -rf build pkg target/wasm32-unknown-unknown

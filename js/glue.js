@@ -152,7 +152,8 @@ export async function attempt(fetchFn, url, method, authorization, contentType, 
   let fired;
   const guard = new Promise((_, reject) => (fired = reject));
   guard.then(undefined, () => {});
-  controller.signal.addEventListener("abort", () => fired(new Error(cause)), { once: true });
+  const onFire = () => fired(new Error(cause));
+  controller.signal.addEventListener("abort", onFire, { once: true });
   if (signal) {
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort);
@@ -183,6 +184,10 @@ export async function attempt(fetchFn, url, method, authorization, contentType, 
     return [0, read[0], read[1], read[2], sentAt];
   } finally {
     clearTimeout(timer);
+    // After a failed body read undici keeps the request's signal reachable (the errored stream's
+    // stored error); a listener left on it would keep the guard, its race reactions and with them
+    // the whole attempt (response, stream, socket) alive: ~30 KB per failure.
+    controller.signal.removeEventListener("abort", onFire);
     if (signal) signal.removeEventListener("abort", onAbort);
   }
 }

@@ -129,6 +129,23 @@ impl Error {
 /// truncated head of it: server text is cut to a length (marked with `…`) before it reaches an
 /// error, so a cut-off secret must not survive either.
 fn redact_one(text: &mut String, secret: &str) {
+    let original = text.clone();
+    redact_with_marker(text, secret);
+    // The marker next to the surrounding text can spell the secret again ("d]]" echoed as "d]]]"
+    // becomes "[redacted]]"). Then mask with one character the secret does not contain: a
+    // left-to-right pass with such a mask cannot create an occurrence.
+    if crate::text::contains(text, secret) {
+        let mask = ["*", "#", "~", "?", "."]
+            .into_iter()
+            .find(|m| !crate::text::contains(secret, m));
+        *text = crate::text::replace(&original, secret, mask.unwrap_or("[redacted]"));
+        if crate::text::contains(text, secret) {
+            text.clear();
+        }
+    }
+}
+
+fn redact_with_marker(text: &mut String, secret: &str) {
     if crate::text::contains(text, secret) {
         *text = crate::text::replace(text, secret, "[redacted]");
     }
@@ -188,6 +205,22 @@ mod tests {
         assert!(!e.message.contains("hunter2"));
         assert!(!format!("{e:?}").contains("hunter2"));
         assert_eq!(e.details.unwrap()[0].1, "secret [redacted] was wrong");
+    }
+
+    #[test]
+    fn redact_is_not_undone_by_the_marker() {
+        for (secret, text) in [
+            ("d]]", "x d]]] y"),
+            ("[re", "[[re"),
+            ("]x", "d]]xx"),
+            ("*#~?.", "a*#~?.b"),
+        ] {
+            let e = Error::new(ErrorCode::HttpError, text)
+                .with_details(vec![("k".into(), text.into())])
+                .redact(&[secret]);
+            assert!(!e.message.contains(secret), "{secret:?} in {:?}", e.message);
+            assert!(!e.details.unwrap()[0].1.contains(secret));
+        }
     }
 
     #[test]

@@ -419,7 +419,7 @@ fn number_at(b: &[u8], start: usize) -> Result<(f64, usize), JsonError> {
             i += 1;
         }
         if i == fraction_start {
-            return Err(err("expected a digit after the decimal point", i));
+            return Err(err("invalid number: a digit must follow the point", i));
         }
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
@@ -442,7 +442,7 @@ fn number_at(b: &[u8], start: usize) -> Result<(f64, usize), JsonError> {
             i += 1;
         }
         if i == exponent_start {
-            return Err(err("expected a digit in the exponent", i));
+            return Err(err("invalid number: a digit must follow the exponent", i));
         }
         exponent += if exponent_negative { -e } else { e };
     }
@@ -819,7 +819,11 @@ mod tests {
         assert_eq!(err_of(b"01").message, "leading zero in number");
         assert_eq!(
             err_of(b"[1.]").message,
-            "expected a digit after the decimal point"
+            "invalid number: a digit must follow the point"
+        );
+        assert_eq!(
+            err_of(b"1e+").message,
+            "invalid number: a digit must follow the exponent"
         );
         assert_eq!(err_of(b"-").message, "invalid number");
     }

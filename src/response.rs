@@ -273,7 +273,7 @@ pub fn error_for_status(status: u16, body: Option<&[u8]>, retry_after: Option<f6
             (ErrorCode::HttpError, m)
         }
         _ => {
-            let mut m = with_status("token endpoint answered with unexpected status ", "");
+            let mut m = with_status("token endpoint answered with status ", "");
             push_suffix(&mut m, server_message);
             (ErrorCode::HttpError, m)
         }
@@ -937,7 +937,7 @@ mod tests {
             assert_eq!(e.status, Some(status));
             assert_eq!(
                 e.message,
-                format!("token endpoint answered with unexpected status {status}: m")
+                format!("token endpoint answered with status {status}: m")
             );
         }
     }

@@ -31,6 +31,9 @@ function withSignal(promise, signal) {
   });
 }
 
+/** How long one store call may take (the same as STORE_TIMEOUT_MS in src/store.rs). */
+const STORE_TIMEOUT_MS = 1000;
+
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -131,7 +134,7 @@ export class TokenClient {
       const store = this.#store;
       let storeUp = true;
       if (store !== null && !force) {
-        const [ok, value] = await storeCall(store, "get", [raw.storeKey], raw.storeTimeoutMs);
+        const [ok, value] = await storeCall(store, "get", [raw.storeKey], STORE_TIMEOUT_MS);
         if (!ok) {
           storeUp = false;
           this.#report("token store get() failed; requesting a new token instead", value);
@@ -157,7 +160,7 @@ export class TokenClient {
       if (store !== null && storeUp) {
         const ttl = raw.storeTtl(token.expires_at, token.expires_in, now);
         if (ttl > 0) {
-          const [ok, error] = await storeCall(store, "set", [raw.storeKey, token, ttl], raw.storeTimeoutMs);
+          const [ok, error] = await storeCall(store, "set", [raw.storeKey, token, ttl], STORE_TIMEOUT_MS);
           if (!ok) this.#report("token store set() failed; the token is still cached locally", error);
         }
       }

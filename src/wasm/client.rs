@@ -154,12 +154,6 @@ impl RawTokenClient {
         crate::store::ttl_seconds(expires_at, expires_in, now, self.skew_s).map_or(0.0, f64::from)
     }
 
-    /// How long one store call may take, in ms (`crate::store::STORE_TIMEOUT_MS`).
-    #[wasm_bindgen(getter, js_name = storeTimeoutMs)]
-    pub fn store_timeout_ms(&self) -> f64 {
-        crate::store::STORE_TIMEOUT_MS
-    }
-
     /// The normalised base URL (for resolving relative URLs in `TokenClient.fetch`).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
