@@ -64,8 +64,11 @@ export function ignoreRejection(promise) {
  * - status -1: not a Response; 0: a browser's opaque redirect (`redirect: "manual"`);
  * - body: the bytes, or null when larger than `max` (read as a stream and cancelled there, or refused
  *   from Content-Length without reading), or undefined when reading failed (bodyError says why).
+ * With `trustLength` (the runtime's own fetch, outside browser pages, where a cross-origin response can
+ * hide its Content-Encoding) an uncompressed body of a declared length within `max` is read in one go:
+ * the runtime never delivers more than the declared length. Otherwise it is read as a stream.
  */
-export async function readResponse(response, max) {
+export async function readResponse(response, max, trustLength) {
   let status, headers, body;
   try {
     status = response.status;
@@ -91,6 +94,18 @@ export async function readResponse(response, max) {
     return [status, retryAfter, null];
   }
   if (body === null || body === undefined) return [status, retryAfter, new Uint8Array(0)];
+  // A declared length within the cap, not compressed: the runtime enforces it, so read it in one go.
+  let encoding;
+  try {
+    encoding = headers.get("content-encoding");
+  } catch {}
+  if (trustLength && length !== null && length !== undefined && length !== "" && !encoding) {
+    try {
+      return [status, retryAfter, new Uint8Array(await response.arrayBuffer())];
+    } catch (error) {
+      return [status, retryAfter, undefined, error];
+    }
+  }
   let reader;
   try {
     reader = body.getReader();
@@ -167,15 +182,18 @@ export async function attempt(fetchFn, url, method, authorization, contentType, 
       signal: controller.signal,
     };
     const sentAt = Date.now();
+    // The runtime's fetch honours the signal for the headers and the body; a custom one might not,
+    // so only then is each step raced against the guard.
+    const raced = (p) => (fetchFn === undefined ? p : Promise.race([p, guard]));
     let response;
     try {
-      response = await Promise.race([fetchFn === undefined ? fetch(url, init) : fetchFn(url, init), guard]);
+      response = await raced(fetchFn === undefined ? fetch(url, init) : fetchFn(url, init));
     } catch (error) {
       return [2, cause, describe(error)];
     }
     let read;
     try {
-      read = await Promise.race([readResponse(response, max), guard]);
+      read = await raced(readResponse(response, max, fetchFn === undefined && typeof document === "undefined"));
     } catch (error) {
       return [1, typeof response?.status === "number" ? response.status : 0, undefined, cause, describe(error)];
     }
