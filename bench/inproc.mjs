@@ -175,7 +175,7 @@ async function memory() {
   const gc = globalThis.gc;
   if (typeof gc !== "function") throw new Error("run with --expose-gc");
   const wasmMemory = () => {
-    for (const i of instances) if (i.exports.memory instanceof WebAssembly.Memory) return i.exports.memory.buffer.byteLength;
+    for (const i of instances) for (const v of Object.values(i.exports)) if (v instanceof WebAssembly.Memory) return v.buffer.byteLength;
     return null;
   };
   const snap = async (label) => {
