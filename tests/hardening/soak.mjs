@@ -37,7 +37,9 @@ WebAssembly.Instance = class extends RealInstance {
 const { pkg, CLIENT_ID, SECRET, gc, hasGc } = await import("./support.mjs");
 WebAssembly.Instance = RealInstance;
 const { createOAuthToken, TokenClient, AltPayOAuthError } = pkg;
-const wasmBytes = () => instances.reduce((n, i) => n + (i.exports.memory?.buffer.byteLength ?? 0), 0);
+// The export names are minified in the package: find the memory by type.
+const memoryOf = (i) => Object.values(i.exports).find((v) => v instanceof WebAssembly.Memory);
+const wasmBytes = () => instances.reduce((n, i) => n + (memoryOf(i)?.buffer.byteLength ?? 0), 0);
 
 let unhandled = 0;
 process.on("unhandledRejection", (e) => {
