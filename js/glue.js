@@ -226,8 +226,30 @@ function describe(error) {
   return text.length > 200 ? text.slice(0, 200) + "…" : text;
 }
 
-/** Called from Rust: wait `ms`, or less if `signal` fires. Resolves true when slept, false when aborted. */
-export function sleep(ms, signal) {
+/**
+ * Called from Rust (createOAuthToken): drive one token request. `run` is the Rust TokenRun: `send`
+ * starts an attempt, `judge` decides on its outcome (token object, milliseconds to wait, or the final
+ * AltPayOAuthError). This loop only does what it is told, and frees the run at the end.
+ */
+export async function drive(run, fetchFn, signal) {
+  try {
+    for (;;) {
+      const verdict = run.judge(await run.send(fetchFn, signal));
+      if (typeof verdict === "number") {
+        if (!(await sleep(verdict, signal))) throw run.judge([2, "aborted"]);
+      } else if (verdict instanceof AltPayOAuthError) {
+        throw verdict;
+      } else {
+        return verdict;
+      }
+    }
+  } finally {
+    run.free();
+  }
+}
+
+/** Wait `ms`, or less if `signal` fires. Resolves true when slept, false when aborted. */
+function sleep(ms, signal) {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const onAbort = () => {

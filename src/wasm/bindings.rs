@@ -49,9 +49,9 @@ extern "C" {
         max_bytes: f64,
     ) -> Promise;
 
-    /// Sleep `ms`; resolves `true`, or `false` as soon as `signal` fires.
-    #[wasm_bindgen(js_name = sleep)]
-    pub fn sleep(ms: f64, signal: &JsValue) -> Promise;
+    /// Run a token request: loop `run.send` / `run.judge` / sleep until a token or a final error.
+    #[wasm_bindgen(js_name = drive)]
+    pub fn drive(run: JsValue, fetch: &JsValue, signal: &JsValue) -> Promise;
 
     /// All option values in one crossing (an array in `OPTION_KEYS` order), or the name of the key
     /// whose getter threw.

@@ -3,19 +3,23 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::convert::{error_to_js, read_options, token_to_js};
-use super::transport::fetch_token;
+use super::bindings::drive;
+use super::convert::{error_to_js, read_options};
+use super::transport::TokenRun;
 use crate::config::validate;
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-/// `createOAuthToken(options)`: one `POST /oauth/token`, no cache. Rejects with `AltPayOAuthError`.
+/// `createOAuthToken(options)`: one `POST /oauth/token`, no cache. Resolves to the `AccessToken`,
+/// rejects with `AltPayOAuthError` (a config error before anything is sent).
 #[wasm_bindgen(js_name = createOAuthToken, skip_typescript)]
-pub async fn create_oauth_token(options: JsValue) -> Result<JsValue, JsValue> {
-    let js = read_options(&options).map_err(|e| error_to_js(&e))?;
-    let signal = js.signal().map_err(|e| error_to_js(&e))?;
-    let config = validate(&js.core).map_err(|e| error_to_js(&e))?;
-    match fetch_token(&config, &js.fetch, &signal).await {
-        Ok(token) => Ok(token_to_js(&token)),
-        Err(e) => Err(error_to_js(&e)),
+pub fn create_oauth_token(options: JsValue) -> Promise {
+    let checked = read_options(&options).and_then(|js| {
+        let signal = js.signal()?;
+        Ok((validate(&js.core)?, js.fetch, signal))
+    });
+    match checked {
+        Ok((config, fetch, signal)) => drive(TokenRun::new(config).into(), &fetch, &signal),
+        Err(e) => Promise::reject(&error_to_js(&e)),
     }
 }

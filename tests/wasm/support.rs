@@ -403,7 +403,7 @@ impl CountingFetch {
 
 /// `createOAuthToken(options)`.
 pub async fn call(options: &JsValue) -> Result<JsValue, JsValue> {
-    create_oauth_token(options.clone()).await
+    wasm_bindgen_futures::JsFuture::from(create_oauth_token(options.clone())).await
 }
 
 /// The fields of an `AccessToken`.
