@@ -3,46 +3,23 @@
 // ["workerd", "worker", "browser"], every `*.wasm` / `*.wasm?module` import kept as an external module
 // copied beside the bundle, then loaded by miniflare as CompiledWasm (a WebAssembly.Module).
 // usage: node workerd-host.mjs <appDir> <outDir> <baseUrl> <label>
-import { build } from "esbuild";
+import { bundleWorker, COMPILED_WASM_RULE } from "../support/wrangler-bundle.mjs";
 import { Miniflare } from "miniflare";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { MARKER } from "./probe/checks.mjs";
 
 const [appDir, outDir, baseUrl, label] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 
-const wasmModules = {
-  name: "wasm-as-module (like wrangler's CompiledWasm rule)",
-  setup(b) {
-    b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => {
-      const file = resolve(args.resolveDir, args.path.replace(/\?module$/, ""));
-      copyFileSync(file, join(outDir, basename(file)));
-      return { path: `./${basename(file)}`, external: true };
-    });
-  },
-};
-const bundle = join(outDir, "worker.js");
-const built = await build({
-  entryPoints: [join(appDir, "worker.mjs")],
-  outfile: bundle,
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["browser", "module", "main"],
-  plugins: [wasmModules],
-  metafile: true,
-  logLevel: "error",
-});
-const entry = Object.keys(built.metafile.inputs).find((p) => p.includes("node_modules/altpay-oauth/"));
+const { bundle, inputs } = await bundleWorker(join(appDir, "worker.mjs"), outDir);
+const entry = inputs.find((p) => p.includes("node_modules/altpay-oauth/"));
 
 const mf = new Miniflare({
   modules: true,
   scriptPath: bundle,
   modulesRoot: outDir,
-  modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+  modulesRules: [COMPILED_WASM_RULE],
   compatibilityDate: "2025-09-01",
 });
 try {

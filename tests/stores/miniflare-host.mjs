@@ -6,7 +6,7 @@
 // after the other, sharing one KV namespace through `kvPersist`, and each serves one request.
 // usage: node miniflare-host.mjs <pkgDir> <outDir> <baseUrl> <instances>
 // prints one line: MARKER + JSON { entry, results: [ {status, body} ... ] }
-import { build } from "esbuild";
+import { bundleWorker, COMPILED_WASM_RULE } from "../support/wrangler-bundle.mjs";
 import { Miniflare } from "miniflare";
 import { copyFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -25,38 +25,16 @@ mkdirSync(dist, { recursive: true });
 copyFileSync(join(here, "kv-worker.mjs"), join(app, "worker.mjs"));
 symlinkSync(resolve(pkgDir), join(app, "node_modules", "altpay-oauth"), "dir");
 
-const wasmModules = {
-  name: "wasm-as-module (like wrangler's CompiledWasm rule)",
-  setup(b) {
-    b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => {
-      const file = resolve(args.resolveDir, args.path.replace(/\?module$/, ""));
-      copyFileSync(file, join(dist, basename(file)));
-      return { path: `./${basename(file)}`, external: true };
-    });
-  },
-};
-const built = await build({
-  entryPoints: [join(app, "worker.mjs")],
-  outfile: join(dist, "worker.js"),
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["browser", "module", "main"],
-  plugins: [wasmModules],
-  metafile: true,
-  logLevel: "error",
-});
-const entry = Object.keys(built.metafile.inputs).find((p) => !p.endsWith("worker.mjs") && !p.includes("/app/worker"));
+const { bundle, inputs } = await bundleWorker(join(app, "worker.mjs"), dist);
+const entry = inputs.find((p) => !p.endsWith("worker.mjs") && !p.includes("/app/worker"));
 
 const results = [];
 for (let i = 0; i < instances; i++) {
   const mf = new Miniflare({
     modules: true,
-    scriptPath: join(dist, "worker.js"),
+    scriptPath: bundle,
     modulesRoot: dist,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    modulesRules: [COMPILED_WASM_RULE],
     compatibilityDate: "2025-09-01",
     kvNamespaces: ["TOKENS"],
     kvPersist: join(outDir, "kv"),
@@ -68,4 +46,4 @@ for (let i = 0; i < instances; i++) {
     await mf.dispose();
   }
 }
-console.log(MARKER + JSON.stringify({ entry: entry && basename(entry), inputs: Object.keys(built.metafile.inputs), results }));
+console.log(MARKER + JSON.stringify({ entry: entry && basename(entry), inputs, results }));
