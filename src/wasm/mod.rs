@@ -1,6 +1,7 @@
-//! The wasm layer: binds the runtime's global `fetch`, `AbortController`, timers and JavaScript
-//! conversions around the sans-IO core, and exports the public API. No `web_sys::window()`: every
-//! binding is a global that Node, Deno, Bun, Workers, Edge and browsers all have.
+//! The wasm layer: exports the public API around the sans-IO core and binds the IO it needs through
+//! `js/glue.js` (one fetch attempt under an `AbortController` and timer, the retry loop's sleep, option
+//! reads, object builders). No `web_sys::window()`: everything used is a global that Node, Deno, Bun,
+//! Workers, Edge and browsers all have. No futures run in wasm: a request is a synchronous `TokenRun`.
 
 mod bindings;
 mod client;

@@ -238,11 +238,9 @@ async fn settles_within(
     })
 }
 
-// BUG (src/wasm/transport.rs): the timeout and the caller's signal only work through the fetch's own
-// `signal`. A custom `fetch` that ignores `init.signal` (a test double, a wrapper that drops it) or
-// hands back a Response whose body is not tied to it leaves createOAuthToken pending for ever, past
-// `timeoutMs` and past an abort. Un-ignore once the fetch call and the body read are raced against
-// the guard (AbortGuard::fired).
+// A custom `fetch` that ignores `init.signal` (a test double, a wrapper that drops it), or hands back
+// a Response whose body is not tied to it, must still end at `timeoutMs` or on an abort: `attempt` in
+// js/glue.js races the fetch call and the body read against its guard for a custom fetch.
 #[wasm_bindgen_test]
 async fn timeout_and_abort_do_not_depend_on_fetch_honouring_the_signal() {
     let never = js_fn("", "return new Promise(() => {})");
