@@ -54,13 +54,13 @@ export function makeToken(accessToken, tokenType, expiresIn, expiresAt, scope) {
 }
 
 /** Mark a promise's rejection as handled (used for body.cancel()). */
-export function ignoreRejection(promise) {
+function ignoreRejection(promise) {
   if (promise && typeof promise.then === "function") promise.then(undefined, () => {});
 }
 
 /**
- * Called from Rust once per attempt, while its abort guard is alive: read what the core needs from a
- * fetch Response in one crossing. Resolves to [status, retryAfter, body, bodyError]:
+ * Used by `attempt`, while its abort guard is alive: read what the core needs from a fetch Response.
+ * Resolves to [status, retryAfter, body, bodyError]:
  * - status -1: not a Response; 0: a browser's opaque redirect (`redirect: "manual"`);
  * - body: the bytes, or null when larger than `max` (read as a stream and cancelled there, or refused
  *   from Content-Length without reading), or undefined when reading failed (bodyError says why).
@@ -68,7 +68,7 @@ export function ignoreRejection(promise) {
  * hide its Content-Encoding) an uncompressed body of a declared length within `max` is read in one go:
  * the runtime never delivers more than the declared length. Otherwise it is read as a stream.
  */
-export async function readResponse(response, max, trustLength) {
+async function readResponse(response, max, trustLength) {
   let status, headers, body;
   try {
     status = response.status;

@@ -110,11 +110,6 @@ pub fn check_stored(
 
 /// The ttl to write a new token with: whole seconds until its refresh point (the store then drops it
 /// when this client would refresh it anyway). `None` when that is under one second.
-pub fn store_ttl_seconds(token: &Token, now_ms: f64, skew_s: f64) -> Option<u32> {
-    ttl_seconds(token.expires_at, token.expires_in, now_ms, skew_s)
-}
-
-/// [`store_ttl_seconds`] from the two numbers it needs.
 pub fn ttl_seconds(expires_at_ms: f64, expires_in_s: f64, now_ms: f64, skew_s: f64) -> Option<u32> {
     let secs = (refresh_at_ms(expires_at_ms, expires_in_s, skew_s) - now_ms) / 1000.0;
     if secs.is_finite() && secs >= 1.0 {
@@ -233,14 +228,23 @@ mod tests {
     fn ttl_ends_at_the_refresh_point() {
         let now = 0.0;
         let t = check_stored(fields(3_600_000.0), now, 300.0).unwrap();
-        assert_eq!(store_ttl_seconds(&t, now, 300.0), Some(3300));
+        assert_eq!(
+            ttl_seconds(t.expires_at, t.expires_in, now, 300.0),
+            Some(3300)
+        );
         // skew clamped to half the lifetime
         let short = Token {
             expires_in: 60.0,
             expires_at: 60_000.0,
             ..t.clone()
         };
-        assert_eq!(store_ttl_seconds(&short, now, 300.0), Some(30));
-        assert_eq!(store_ttl_seconds(&short, 29_500.0, 300.0), None);
+        assert_eq!(
+            ttl_seconds(short.expires_at, short.expires_in, now, 300.0),
+            Some(30)
+        );
+        assert_eq!(
+            ttl_seconds(short.expires_at, short.expires_in, 29_500.0, 300.0),
+            None
+        );
     }
 }
