@@ -53,161 +53,223 @@ export function makeToken(accessToken, tokenType, expiresIn, expiresAt, scope) {
   return Object.freeze(token);
 }
 
-/** Mark a promise's rejection as handled (used for body.cancel()). */
-function ignoreRejection(promise) {
-  if (promise && typeof promise.then === "function") promise.then(undefined, () => {});
-}
+// The token request on the wire: the same constants as src/request.rs (tests/wasm/wire.rs checks what
+// arrives at the server). Kept here so that they do not cross the boundary on every attempt.
+const METHOD = "POST";
+const CONTENT_TYPE = "application/x-www-form-urlencoded";
+const ACCEPT = "application/json";
+const BODY = "grant_type=client_credentials";
+/** The body cap (src/response.rs MAX_BODY_BYTES): a larger body is never buffered whole. */
+const MAX_BODY = 1048576;
 
 /**
- * Used by `attempt`, while its abort guard is alive: read what the core needs from a fetch Response.
- * Resolves to [status, retryAfter, body, bodyError]:
- * - status -1: not a Response; 0: a browser's opaque redirect (`redirect: "manual"`);
- * - body: the bytes, or null when larger than `max` (read as a stream and cancelled there, or refused
- *   from Content-Length without reading), or undefined when reading failed (bodyError says why).
- * With `trustLength` (the runtime's own fetch, outside browser pages, where a cross-origin response can
- * hide its Content-Encoding) an uncompressed body of a declared length within `max` is read in one go:
- * the runtime never delivers more than the declared length. Otherwise it is read as a stream.
+ * The validated request of each options object createOAuthToken has seen (TokenClient passes the
+ * same one on every refresh): what the Rust core made of the six values in `values`, kept only as
+ * long as the options object itself (which holds the same secret) is alive.
  */
-async function readResponse(response, max, trustLength) {
-  let status, headers, body;
-  try {
-    status = response.status;
-    headers = response.headers;
-    body = response.body;
-    if (response.type === "opaqueredirect") return [0];
-  } catch {
-    return [-1];
-  }
-  if (typeof status !== "number" || !Number.isInteger(status) || status < 0 || status > 999) return [-1];
-  let retryAfter, length;
-  try {
-    retryAfter = headers.get("retry-after") ?? undefined;
-    length = headers.get("content-length");
-  } catch {}
-  const cancel = (x) => {
-    try {
-      ignoreRejection(x.cancel());
-    } catch {}
-  };
-  if (length !== null && length !== undefined && Number(length) > max) {
-    if (body) cancel(body);
-    return [status, retryAfter, null];
-  }
-  if (body === null || body === undefined) return [status, retryAfter, new Uint8Array(0)];
-  // A declared length within the cap, not compressed: the runtime enforces it, so read it in one go.
-  let encoding;
-  try {
-    encoding = headers.get("content-encoding");
-  } catch {}
-  if (trustLength && length !== null && length !== undefined && length !== "" && !encoding) {
-    try {
-      return [status, retryAfter, new Uint8Array(await response.arrayBuffer())];
-    } catch (error) {
-      return [status, retryAfter, undefined, error];
-    }
-  }
-  let reader;
-  try {
-    reader = body.getReader();
-  } catch (error) {
-    return [status, retryAfter, undefined, error];
-  }
-  const chunks = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!(value instanceof Uint8Array)) {
-        cancel(reader);
-        return [status, retryAfter, undefined, new TypeError("response body is not a byte stream")];
-      }
-      size += value.length;
-      if (size > max) {
-        cancel(reader);
-        return [status, retryAfter, null];
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    return [status, retryAfter, undefined, error];
-  }
-  if (chunks.length === 1) return [status, retryAfter, chunks[0]];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return [status, retryAfter, out];
+const plans = new WeakMap();
+
+/**
+ * Called from Rust after validating `options`: remember what it made of `values` (the array
+ * readOptions returned, so exactly the values validated) and return that plan for `drive`.
+ */
+export function remember(options, values, url, authorization, secret, timeoutMs, retries) {
+  const plan = { values: values.slice(0, 6), url, authorization, secret, timeoutMs, retries };
+  plans.set(options, plan);
+  return plan;
 }
 
 /**
- * Called from Rust: one attempt of the token request, under its own abort guard. An AbortController
- * is fired by a `timeoutMs` timer or by the caller's signal; it covers the headers and the body read,
- * and a fetch or body stream that ignores the signal is raced against it too. The timer and the
- * listener are always removed when the attempt ends, so nothing is left running.
+ * Called from Rust first thing in createOAuthToken: when `options` was validated before and its six
+ * request values (clientId, clientSecret, environment, baseUrl, timeoutMs, retries) are unchanged,
+ * and its `fetch` and `signal` pass the same type checks as in src/wasm/convert.rs, start the request
+ * with the remembered plan. Otherwise (or when a getter throws) undefined: the full path in Rust
+ * reads, checks and reports.
+ */
+export function driveRemembered(o) {
+  const plan = plans.get(o);
+  if (plan === undefined) return undefined;
+  const v = plan.values;
+  let fetchFn, signal;
+  try {
+    if (o.clientId !== v[0] || o.clientSecret !== v[1] || o.environment !== v[2] || o.baseUrl !== v[3]) return undefined;
+    if (o.timeoutMs !== v[4] || o.retries !== v[5]) return undefined;
+    fetchFn = o.fetch;
+    signal = o.signal;
+  } catch {
+    return undefined;
+  }
+  if (fetchFn !== undefined && typeof fetchFn !== "function") return undefined;
+  if (signal === null) signal = undefined;
+  if (signal !== undefined && (typeof signal !== "object" || typeof signal.addEventListener !== "function")) return undefined;
+  return drive(plan, fetchFn, signal);
+}
+
+/** The Rust Judge of this module instance (src/wasm/transport.rs), handed over by `setJudge`. */
+let judge = null;
+
+/** Called from Rust, once per module instance, before the first `drive`. */
+export function setJudge(j) {
+  judge = j;
+}
+
+/**
+ * Called from Rust (createOAuthToken), or from driveRemembered: drive one token request with a plan
+ * from `remember`. Each attempt's outcome goes to the Rust Judge: a 2xx body straight to
+ * `judge.token` (the hot path: bytes in, token object out), and anything else, or a body that is not
+ * a token, to `judge.judge`, whose verdict is the token object, milliseconds to wait before the next
+ * attempt, or the final AltPayOAuthError. This loop only does what it is told.
+ */
+export async function drive(plan, fetchFn, signal) {
+  const { url, authorization, secret, timeoutMs, retries } = plan;
+  let failed = 0;
+  for (;;) {
+    const o = await attempt(fetchFn, url, authorization, timeoutMs, signal);
+    if (o[0] === 0 && o[1] >= 200 && o[1] <= 299 && o[3] !== null) {
+      const token = judge.token(o[3], o[4]);
+      if (token !== undefined) return token;
+    }
+    const verdict = judge.judge(o, failed, retries, timeoutMs, secret, authorization);
+    if (typeof verdict === "number") {
+      failed++;
+      if (!(await sleep(verdict, signal))) throw judge.judge([2, "aborted"], failed, retries, timeoutMs, secret, authorization);
+    } else if (verdict instanceof AltPayOAuthError) {
+      throw verdict;
+    } else {
+      return verdict;
+    }
+  }
+}
+
+const identity = (p) => p;
+const noop = () => {};
+
+/**
+ * One attempt of the token request, under its own abort guard. An AbortController is fired by a
+ * `timeoutMs` timer or by the caller's signal; it covers the headers and the body read. A custom
+ * fetch might ignore the signal, so only then is each step also raced against a guard promise. The
+ * timer and the listener are always removed when the attempt ends, so nothing is left running.
  * Resolves (never rejects) to one of:
- *   [0, status, retryAfter, body, sentAt]      a response; body = bytes, or null past `max` bytes
+ *   [0, status, retryAfter, body, sentAt]      a response; body = bytes, or null past MAX_BODY bytes
  *   [1, status, retryAfter, cause, error]      a response whose body read failed
  *   [2, cause, error]                          no response (fetch rejected or threw)
  *   [3, kind]                                  kind 0: a browser's opaque redirect; -1: not a Response
- * where cause is "timeout", "aborted" or "network", and error a one-line description of it.
+ * where cause is "timeout", "aborted" or "network", error a one-line description of it, and
+ * retryAfter the Retry-After header of a non-2xx response (undefined otherwise).
  */
-export async function attempt(fetchFn, url, method, authorization, contentType, accept, body, timeoutMs, signal, max) {
+async function attempt(fetchFn, url, authorization, timeoutMs, signal) {
   if (signal?.aborted) return [2, "aborted"]; // nothing is sent for a caller who already gave up
   const controller = new AbortController();
   let cause = "network";
+  let fired; // rejects the guard (custom fetch only)
   const fire = (why) => {
     if (cause === "network") cause = why;
     controller.abort();
+    if (fired !== undefined) fired(new Error(cause));
   };
   const timer = setTimeout(() => fire("timeout"), timeoutMs);
   const onAbort = () => fire("aborted");
-  let fired;
-  const guard = new Promise((_, reject) => (fired = reject));
-  guard.then(undefined, () => {});
-  const onFire = () => fired(new Error(cause));
-  controller.signal.addEventListener("abort", onFire, { once: true });
-  if (signal) {
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort);
+  if (signal) signal.addEventListener("abort", onAbort);
+  let raced = identity;
+  if (fetchFn !== undefined) {
+    const guard = new Promise((_, reject) => (fired = reject));
+    guard.then(undefined, noop);
+    raced = (p) => Promise.race([p, guard]);
   }
   try {
     const init = {
-      method,
-      headers: { Authorization: authorization, "Content-Type": contentType, Accept: accept },
-      body,
+      method: METHOD,
+      headers: { Authorization: authorization, "Content-Type": CONTENT_TYPE, Accept: ACCEPT },
+      body: BODY,
       redirect: "manual",
       signal: controller.signal,
     };
     const sentAt = Date.now();
-    // The runtime's fetch honours the signal for the headers and the body; a custom one might not,
-    // so only then is each step raced against the guard.
-    const raced = (p) => (fetchFn === undefined ? p : Promise.race([p, guard]));
     let response;
     try {
       response = await raced(fetchFn === undefined ? fetch(url, init) : fetchFn(url, init));
     } catch (error) {
       return [2, cause, describe(error)];
     }
+    let status, headers, body;
+    try {
+      status = response.status;
+      headers = response.headers;
+      body = response.body;
+      if (response.type === "opaqueredirect") return [3, 0];
+    } catch {
+      return [3, -1];
+    }
+    if (!Number.isInteger(status) || status < 0 || status > 999) return [3, -1];
+    let retryAfter, length, encoding;
+    try {
+      if (status < 200 || status > 299) retryAfter = headers.get("retry-after") ?? undefined;
+      length = headers.get("content-length");
+      encoding = headers.get("content-encoding");
+    } catch {}
+    if (length !== null && length !== undefined && Number(length) > MAX_BODY) {
+      cancel(body);
+      return [0, status, retryAfter, null, sentAt];
+    }
+    if (body === null || body === undefined) return [0, status, retryAfter, new Uint8Array(0), sentAt];
+    // A declared length within the cap, not compressed, from the runtime's own fetch outside a browser
+    // page (where a cross-origin response can hide its Content-Encoding): the runtime never delivers
+    // more than the declared length, so the body is read in one go. Otherwise it is read as a stream.
     let read;
     try {
-      read = await raced(readResponse(response, max, fetchFn === undefined && typeof document === "undefined"));
+      if (fetchFn === undefined && length && !encoding && typeof document === "undefined") {
+        read = new Uint8Array(await response.arrayBuffer());
+      } else {
+        read = await raced(readStream(body));
+      }
     } catch (error) {
-      return [1, typeof response?.status === "number" ? response.status : 0, undefined, cause, describe(error)];
+      return [1, status, retryAfter, cause, describe(error)];
     }
-    if (read[0] <= 0) return [3, read[0]];
-    if (read[2] === undefined) return [1, read[0], read[1], cause, describe(read[3])];
-    return [0, read[0], read[1], read[2], sentAt];
+    return [0, status, retryAfter, read, sentAt];
   } finally {
     clearTimeout(timer);
-    // After a failed body read undici keeps the request's signal reachable (the errored stream's
-    // stored error); a listener left on it would keep the guard, its race reactions and with them
-    // the whole attempt (response, stream, socket) alive: ~30 KB per failure.
-    controller.signal.removeEventListener("abort", onFire);
     if (signal) signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** Cancel a body stream or reader, ignoring whatever it throws or rejects with. */
+function cancel(x) {
+  try {
+    const p = x?.cancel();
+    if (p && typeof p.then === "function") p.then(undefined, noop);
+  } catch {}
+}
+
+/**
+ * Read a body stream up to MAX_BODY bytes: the bytes, or null past the cap (the stream is cancelled
+ * there, never buffered whole). Rejects when reading fails or the stream does not carry bytes.
+ */
+async function readStream(body) {
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) {
+      cancel(reader);
+      throw new TypeError("response body is not a byte stream");
+    }
+    size += value.length;
+    if (size > MAX_BODY) {
+      cancel(reader);
+      return null;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /**
@@ -224,28 +286,6 @@ function describe(error) {
     text = "unknown error";
   }
   return text.length > 200 ? text.slice(0, 200) + "…" : text;
-}
-
-/**
- * Called from Rust (createOAuthToken): drive one token request. `run` is the Rust TokenRun: `send`
- * starts an attempt, `judge` decides on its outcome (token object, milliseconds to wait, or the final
- * AltPayOAuthError). This loop only does what it is told, and frees the run at the end.
- */
-export async function drive(run, fetchFn, signal) {
-  try {
-    for (;;) {
-      const verdict = run.judge(await run.send(fetchFn, signal));
-      if (typeof verdict === "number") {
-        if (!(await sleep(verdict, signal))) throw run.judge([2, "aborted"]);
-      } else if (verdict instanceof AltPayOAuthError) {
-        throw verdict;
-      } else {
-        return verdict;
-      }
-    }
-  } finally {
-    run.free();
-  }
 }
 
 /** Wait `ms`, or less if `signal` fires. Resolves true when slept, false when aborted. */

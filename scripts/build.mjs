@@ -40,7 +40,8 @@ function minifyBoundary() {
   const out = execFileSync(
     join(root, "node_modules/.bin/wasm-opt"),
     // (last binaryen pass over the file, so it also drops the target_features section nothing reads)
-    [...features.map((f) => `--enable-${f}`), "--minify-imports-and-exports-and-modules", "--strip-target-features",
+    [...features.map((f) => `--enable-${f}`), ...(process.env.ALTPAY_KEEP_NAMES === "1" ? ["-g"] : []),
+      "--minify-imports-and-exports-and-modules", "--strip-target-features",
       join(wasmDir, WASM), "-o", MIN_WASM_PATH],
     { encoding: "utf8", maxBuffer: 1 << 24 },
   );
@@ -97,7 +98,8 @@ const common = {
   legalComments: "none",
   minifySyntax: true,
   minifyWhitespace: true,
-  minifyIdentifiers: true,
+  // ALTPAY_KEEP_NAMES=1 keeps JS names readable in CPU profiles (diagnosis only).
+  minifyIdentifiers: process.env.ALTPAY_KEEP_NAMES !== "1",
 };
 const entries = [
   // Node, Deno and Bun: the bytes are read from beside the file and compiled synchronously.

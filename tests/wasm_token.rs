@@ -25,6 +25,8 @@ mod config;
 mod http_errors;
 #[path = "wasm/invalid_response.rs"]
 mod invalid_response;
+#[path = "wasm/remembered.rs"]
+mod remembered;
 #[path = "wasm/retries.rs"]
 mod retries;
 #[path = "wasm/secrets.rs"]

@@ -32,26 +32,33 @@ extern "C" {
         scope: Option<String>,
     ) -> JsValue;
 
-    /// One attempt of the token request under its own abort guard (timer + caller's signal),
-    /// covering the body read; resolves to a tagged array (see `js/glue.js`).
-    #[wasm_bindgen(js_name = attempt)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn attempt(
-        fetch: &JsValue,
-        url: &str,
-        method: &str,
-        authorization: &str,
-        content_type: &str,
-        accept: &str,
-        body: &str,
-        timeout_ms: f64,
-        signal: &JsValue,
-        max_bytes: f64,
-    ) -> Promise;
+    /// Hand the module's [`Judge`](super::transport::Judge) to `drive` (once per instance).
+    #[wasm_bindgen(js_name = setJudge)]
+    pub fn set_judge(judge: JsValue);
 
-    /// Run a token request: loop `run.send` / `run.judge` / sleep until a token or a final error.
+    /// Start the request for an options object validated before and unchanged since (its plan
+    /// remembered by `remember`), or `undefined`.
+    #[wasm_bindgen(js_name = driveRemembered)]
+    pub fn drive_remembered(options: &JsValue) -> JsValue;
+
+    /// Remember the validated request of `options` (made of `values`, from `read_options`) and
+    /// return it as the plan `drive` takes. The strings cross once per options object.
+    #[wasm_bindgen(js_name = remember)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn remember(
+        options: &JsValue,
+        values: &JsValue,
+        url: &str,
+        authorization: &str,
+        secret: &str,
+        timeout_ms: u32,
+        retries: u32,
+    ) -> JsValue;
+
+    /// Run a token request with a plan from `remember`: attempt (with `fetch`, or the global one
+    /// when `undefined`, under the caller's `signal`), judge, sleep, until a token or a final error.
     #[wasm_bindgen(js_name = drive)]
-    pub fn drive(run: JsValue, fetch: &JsValue, signal: &JsValue) -> Promise;
+    pub fn drive(plan: &JsValue, fetch: &JsValue, signal: &JsValue) -> Promise;
 
     /// All option values in one crossing (an array in `OPTION_KEYS` order), or the name of the key
     /// whose getter threw.
