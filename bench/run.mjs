@@ -4,7 +4,7 @@
 import { writeFileSync, mkdirSync, existsSync, symlinkSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
-import { ROOT, startMockProcess, runProcess, median, summary, rotation } from "./lib.mjs";
+import { ROOT, startMockProcess, runProcess, median, summary, rotation, nodeBinaries } from "./lib.mjs";
 import { sizes } from "./size.mjs";
 import { writeReport } from "./report.mjs";
 
@@ -32,7 +32,16 @@ results.size = await sizes();
 const mock = await startMockProcess();
 log(`mock token server (own process) at ${mock.url}`);
 try {
-  for (const section of ["request", "cached", "concurrency", "memory"]) {
+  // The request path on every Node at hand (newest first): the per-attempt timeout's AbortController
+  // costs very differently across versions (see docs/benchmarks.md).
+  results.request = [];
+  for (const node of nodeBinaries()) {
+    log(`request (${node.label})`);
+    const r = await runProcess(["--expose-gc", join(ROOT, "bench/inproc.mjs"), "request", mock.url], { node: node.path });
+    if (r.code !== 0) throw new Error(`request on ${node.label} failed (exit ${r.code})`);
+    results.request.push({ node: node.label, ...JSON.parse(r.stdout.trim().split("\n").pop()) });
+  }
+  for (const section of ["cached", "concurrency", "memory"]) {
     log(section);
     const r = await runProcess(["--expose-gc", join(ROOT, "bench/inproc.mjs"), section, mock.url]);
     if (r.code !== 0) throw new Error(`${section} failed (exit ${r.code})`);
