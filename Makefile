@@ -103,7 +103,7 @@ test-cli: build setup-system
 size: build
 	node scripts/size.mjs --check
 
-bench: build
+bench: build setup-node-versions
 	node bench/run.mjs
 
 ## ---- hardening ------------------------------------------------------------------------------------
