@@ -4,9 +4,12 @@
 //! - accepts exactly one value with optional surrounding whitespace (space, tab, CR, LF) and an
 //!   optional leading UTF-8 byte-order mark; anything after the value is an error;
 //! - rejects invalid UTF-8, unescaped control characters in strings, lone surrogates, leading zeros,
-//!   `NaN`/`Infinity` and every other extension;
-//! - limits nesting to [`MAX_DEPTH`], checked before recursing, so no input can overflow the stack;
-//! - keeps object members in document order, duplicates included (the caller decides about them).
+//!   `NaN`/`Infinity` and every other extension, at any depth;
+//! - limits nesting to [`MAX_DEPTH`]; it does not recurse (an explicit bit stack), so no input can
+//!   overflow the stack;
+//! - keeps what the token-response checks read: the top-level value, and when it is an object its
+//!   members in document order, duplicates included (the caller decides about them). Arrays and
+//!   objects below the top level are validated in full but kept only as their kind.
 //!
 //! Numbers are converted with Clinger's fast path (exact mantissa <= 2^53 and a power of ten of at
 //! most 22 gives the correctly rounded result); other numbers are approximated within a few ulps,
@@ -20,7 +23,7 @@ use core::fmt;
 /// The deepest nesting of arrays and objects that [`parse`] accepts.
 pub const MAX_DEPTH: usize = 32;
 
-/// A parsed JSON value.
+/// A JSON value as the token-response checks need it: scalars in full, arrays and objects by kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// `null`.
@@ -31,57 +34,20 @@ pub enum Value {
     Number(f64),
     /// A string, escapes resolved.
     String(String),
-    /// An array.
-    Array(Vec<Value>),
-    /// An object: members in document order, duplicate keys kept.
-    Object(Vec<(String, Value)>),
+    /// An array (its items validated, not kept).
+    Array,
+    /// An object (for the top-level one, see [`Document::members`]).
+    Object,
 }
 
-impl Value {
-    /// The JSON type name, for error messages: `"null"`, `"boolean"`, `"number"`, `"string"`,
-    /// `"array"` or `"object"`.
-    pub const fn kind(&self) -> &'static str {
-        match self {
-            Value::Null => "null",
-            Value::Bool(_) => "boolean",
-            Value::Number(_) => "number",
-            Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
-        }
-    }
-
-    /// The string, if this is a string.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The number, if this is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => Some(*n),
-            _ => None,
-        }
-    }
-
-    /// The members, if this is an object.
-    pub fn as_object(&self) -> Option<&[(String, Value)]> {
-        match self {
-            Value::Object(members) => Some(members),
-            _ => None,
-        }
-    }
-
-    /// The value of the first member named `key`, if this is an object that has one.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.as_object()?
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
-    }
+/// A parsed JSON document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// The top-level value.
+    pub root: Value,
+    /// When `root` is an object: its members in document order, duplicate keys kept (members whose
+    /// value is an array or object by kind only). Empty otherwise.
+    pub members: Vec<(String, Value)>,
 }
 
 /// Why and where [`parse`] rejected its input.
@@ -101,29 +67,109 @@ impl fmt::Display for JsonError {
 
 impl core::error::Error for JsonError {}
 
-/// Parse one JSON value from `bytes` (UTF-8, optional BOM, optional surrounding whitespace).
-pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
-    let text = core::str::from_utf8(bytes).map_err(|e| JsonError {
-        message: "invalid UTF-8",
-        offset: e.valid_up_to(),
-    })?;
-    let start = if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
-    let mut parser = Parser {
-        text,
-        bytes,
-        pos: start,
-    };
-    parser.skip_ws();
-    let value = parser.value(0)?;
-    parser.skip_ws();
-    if parser.pos < bytes.len() {
-        return Err(parser.err("unexpected character after the JSON value"));
+const EOF: &str = "unexpected end of input";
+const LONE_SURROGATE: &str = "lone surrogate in \\u escape";
+
+/// Parse one JSON document from `bytes` (UTF-8, optional BOM, optional surrounding whitespace).
+pub fn parse(bytes: &[u8]) -> Result<Document, JsonError> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match utf8_at(bytes, i) {
+            Some((_, len)) => i += len,
+            None => {
+                return Err(JsonError {
+                    message: "invalid UTF-8",
+                    offset: i,
+                })
+            }
+        }
     }
-    Ok(value)
+    let mut p = Parser {
+        bytes,
+        pos: if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        },
+    };
+    let mut doc = Document {
+        root: Value::Null,
+        members: Vec::new(),
+    };
+    // The containers open around the current position: `depth` of them; bit `d` of `objects` is set
+    // when the one at depth `d` is an object. `key` is the key of the current top-level member.
+    let mut depth = 0;
+    let mut objects = 0u32;
+    let mut key = String::new();
+    loop {
+        // A value starts here.
+        p.skip_ws();
+        let mut value = match p.peek() {
+            Some(open @ (b'[' | b'{')) => {
+                if depth >= MAX_DEPTH {
+                    return Err(p.err("nesting too deep"));
+                }
+                let object = open == b'{';
+                objects = objects & !(1 << depth) | u32::from(object) << depth;
+                depth += 1;
+                p.pos += 1;
+                p.skip_ws();
+                // `]` and `}` are two code points after `[` and `{`.
+                if p.peek() != Some(open + 2) {
+                    if object {
+                        p.key(depth, &mut key)?;
+                    }
+                    continue;
+                }
+                p.pos += 1;
+                depth -= 1;
+                kind(object)
+            }
+            _ => p.scalar()?,
+        };
+        // `value` is complete; it sits inside `depth` containers.
+        loop {
+            if depth == 0 {
+                doc.root = value;
+                p.skip_ws();
+                if p.pos < bytes.len() {
+                    return Err(p.err("unexpected character after the JSON value"));
+                }
+                return Ok(doc);
+            }
+            if depth == 1 && objects & 1 != 0 {
+                doc.members.push((core::mem::take(&mut key), value));
+            }
+            let object = objects >> (depth - 1) & 1 != 0;
+            p.skip_ws();
+            match p.peek() {
+                Some(b',') => {
+                    p.pos += 1;
+                    if object {
+                        p.skip_ws();
+                        p.key(depth, &mut key)?;
+                    }
+                    break;
+                }
+                Some(b']') if !object => {}
+                Some(b'}') if object => {}
+                None => return Err(p.err(EOF)),
+                Some(_) if object => return Err(p.err("expected ',' or '}'")),
+                Some(_) => return Err(p.err("expected ',' or ']'")),
+            }
+            p.pos += 1;
+            depth -= 1;
+            value = kind(object);
+        }
+    }
+}
+
+fn kind(object: bool) -> Value {
+    if object {
+        Value::Object
+    } else {
+        Value::Array
+    }
 }
 
 /// Parse `s` as exactly one JSON number (strict grammar: no sign `+`, no leading zeros, no `.5`,
@@ -136,8 +182,32 @@ pub fn parse_number(s: &str) -> Option<f64> {
     }
 }
 
+/// The char encoded at `bytes[i..]` and its length, if a valid UTF-8 sequence (RFC 3629: no overlong
+/// forms, no surrogates, nothing past U+10FFFF) starts there. A small stand-in for
+/// `core::str::from_utf8`, which also gives the offset of the first invalid sequence.
+fn utf8_at(bytes: &[u8], i: usize) -> Option<(char, usize)> {
+    let lead = *bytes.get(i)?;
+    let (len, min, mut code) = match lead {
+        0..=0x7F => return Some((char::from(lead), 1)),
+        0xC0..=0xDF => (2, 0x80, u32::from(lead & 0x1F)),
+        0xE0..=0xEF => (3, 0x800, u32::from(lead & 0x0F)),
+        0xF0..=0xF7 => (4, 0x1_0000, u32::from(lead & 0x07)),
+        _ => return None,
+    };
+    for k in 1..len {
+        let b = *bytes.get(i + k)?;
+        if b & 0xC0 != 0x80 {
+            return None;
+        }
+        code = code << 6 | u32::from(b & 0x3F);
+    }
+    if code < min {
+        return None;
+    }
+    char::from_u32(code).map(|c| (c, len))
+}
+
 struct Parser<'a> {
-    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -160,100 +230,48 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
-        match self.peek() {
-            None => Err(self.err("unexpected end of input")),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
-            Some(b'"') => self.string().map(Value::String),
-            Some(b't') => self.literal(b"true", Value::Bool(true)),
-            Some(b'f') => self.literal(b"false", Value::Bool(false)),
-            Some(b'n') => self.literal(b"null", Value::Null),
+    /// A value that is not an array or object.
+    fn scalar(&mut self) -> Result<Value, JsonError> {
+        let (word, value): (&[u8], _) = match self.peek() {
+            None => return Err(self.err(EOF)),
+            Some(b'"') => return self.string().map(Value::String),
             Some(b'-' | b'0'..=b'9') => {
                 let (n, end) = number_at(self.bytes, self.pos)?;
                 self.pos = end;
-                Ok(Value::Number(n))
+                return Ok(Value::Number(n));
             }
-            Some(_) => Err(self.err("unexpected character")),
+            Some(b't') => (b"true", Value::Bool(true)),
+            Some(b'f') => (b"false", Value::Bool(false)),
+            Some(b'n') => (b"null", Value::Null),
+            Some(_) => (b"", Value::Null),
+        };
+        let end = self.pos + word.len();
+        if word.is_empty() || self.bytes.get(self.pos..end) != Some(word) {
+            return Err(self.err("unexpected character"));
         }
+        self.pos = end;
+        Ok(value)
     }
 
-    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, JsonError> {
-        let end = self.pos.saturating_add(word.len());
-        if self.bytes.get(self.pos..end) == Some(word) {
-            self.pos = end;
-            Ok(value)
-        } else {
-            Err(self.err("unexpected character"))
+    /// An object member's key and the `:` after it (whitespace before it already skipped), the
+    /// object being at `depth`: kept in `top` for the top-level object (depth 1).
+    fn key(&mut self, depth: usize, top: &mut String) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'"') => {}
+            None => return Err(self.err(EOF)),
+            Some(_) => return Err(self.err("expected a string key")),
         }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, JsonError> {
-        if depth >= MAX_DEPTH {
-            return Err(self.err("nesting too deep"));
-        }
-        self.pos += 1; // '['
-        let mut items = Vec::new();
+        let key = self.string()?;
         self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Value::Array(items));
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            None => return Err(self.err(EOF)),
+            Some(_) => return Err(self.err("expected ':'")),
         }
-        loop {
-            self.skip_ws();
-            items.push(self.value(depth + 1)?);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Value::Array(items));
-                }
-                None => return Err(self.err("unexpected end of input")),
-                Some(_) => return Err(self.err("expected ',' or ']'")),
-            }
+        if depth == 1 {
+            *top = key;
         }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
-        if depth >= MAX_DEPTH {
-            return Err(self.err("nesting too deep"));
-        }
-        self.pos += 1; // '{'
-        let mut members = Vec::new();
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Value::Object(members));
-        }
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(b'"') => {}
-                None => return Err(self.err("unexpected end of input")),
-                Some(_) => return Err(self.err("expected a string key")),
-            }
-            let key = self.string()?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b':') => self.pos += 1,
-                None => return Err(self.err("unexpected end of input")),
-                Some(_) => return Err(self.err("expected ':'")),
-            }
-            self.skip_ws();
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(members));
-                }
-                None => return Err(self.err("unexpected end of input")),
-                Some(_) => return Err(self.err("expected ',' or '}'")),
-            }
-        }
+        Ok(())
     }
 
     /// A string starting at the opening quote.
@@ -261,17 +279,6 @@ impl Parser<'_> {
         self.pos += 1; // '"'
         let mut out = String::new();
         loop {
-            let run_start = self.pos;
-            while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
-                self.pos += 1;
-            }
-            // The input is valid UTF-8 and the run stops only at ASCII bytes, so this slice is on
-            // char boundaries.
-            let run = self
-                .text
-                .get(run_start..self.pos)
-                .ok_or_else(|| self.err("invalid UTF-8"))?;
-            out.push_str(run);
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -279,7 +286,13 @@ impl Parser<'_> {
                     return Ok(out);
                 }
                 Some(b'\\') => out.push(self.escape()?),
-                Some(_) => return Err(self.err("control character in string")),
+                Some(0..=0x1F) => return Err(self.err("control character in string")),
+                // The whole input is valid UTF-8 (checked first): this never falls back.
+                Some(_) => {
+                    let (c, len) = utf8_at(self.bytes, self.pos).unwrap_or(('\u{fffd}', 1));
+                    out.push(c);
+                    self.pos += len;
+                }
             }
         }
     }
@@ -288,15 +301,13 @@ impl Parser<'_> {
     fn escape(&mut self) -> Result<char, JsonError> {
         let start = self.pos;
         let c = match self.bytes.get(start + 1) {
-            Some(b'"') => '"',
-            Some(b'\\') => '\\',
-            Some(b'/') => '/',
-            Some(b'b') => '\u{8}',
-            Some(b'f') => '\u{c}',
-            Some(b'n') => '\n',
-            Some(b'r') => '\r',
-            Some(b't') => '\t',
             Some(b'u') => return self.unicode_escape(),
+            Some(b @ (b'"' | b'\\' | b'/')) => *b,
+            Some(b'b') => 8,
+            Some(b'f') => 12,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
             None => {
                 self.pos = start + 1;
                 return Err(self.err("unterminated string"));
@@ -304,46 +315,44 @@ impl Parser<'_> {
             Some(_) => return Err(self.err("invalid escape")),
         };
         self.pos = start + 2;
-        Ok(c)
+        Ok(char::from(c))
     }
 
     /// `\uXXXX`, with a following `\uXXXX` low surrogate when the first is a high surrogate.
     fn unicode_escape(&mut self) -> Result<char, JsonError> {
         let start = self.pos;
-        let first = self.hex4(start + 2)?;
-        let code = match first {
-            0xD800..=0xDBFF => {
-                let second_start = start + 6;
-                let is_escape_u = self.bytes.get(second_start..second_start + 2) == Some(b"\\u");
-                if !is_escape_u {
-                    return Err(self.err("lone surrogate in \\u escape"));
-                }
-                let second = self.hex4(second_start + 2)?;
-                if !(0xDC00..=0xDFFF).contains(&second) {
-                    return Err(self.err("lone surrogate in \\u escape"));
-                }
-                self.pos = second_start + 6;
-                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        let lone = self.err(LONE_SURROGATE);
+        let mut code = self.hex4(start + 2)?;
+        let mut end = start + 6;
+        if (0xDC00..0xE000).contains(&code) {
+            return Err(lone);
+        }
+        if (0xD800..0xDC00).contains(&code) {
+            if self.bytes.get(end..end + 2) != Some(b"\\u") {
+                return Err(lone);
             }
-            0xDC00..=0xDFFF => return Err(self.err("lone surrogate in \\u escape")),
-            _ => {
-                self.pos = start + 6;
-                first
+            let low = self.hex4(end + 2)?;
+            if !(0xDC00..0xE000).contains(&low) {
+                return Err(lone);
             }
-        };
-        char::from_u32(code).ok_or_else(|| self.err("invalid \\u escape"))
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            end += 6;
+        }
+        self.pos = end;
+        // Never fails: `code` is neither a surrogate nor past U+10FFFF.
+        char::from_u32(code).ok_or(lone)
     }
 
     /// Four hex digits at `at`.
     fn hex4(&self, at: usize) -> Result<u32, JsonError> {
         let mut code = 0u32;
-        for i in at..at + 4 {
-            let digit = match self.bytes.get(i) {
+        for offset in at..at + 4 {
+            let digit = match self.bytes.get(offset) {
                 Some(b) => char::from(*b).to_digit(16),
                 None => {
                     return Err(JsonError {
                         message: "unterminated string",
-                        offset: i,
+                        offset,
                     })
                 }
             };
@@ -352,7 +361,7 @@ impl Parser<'_> {
                 None => {
                     return Err(JsonError {
                         message: "invalid \\u escape",
-                        offset: i,
+                        offset,
                     })
                 }
             }
@@ -514,23 +523,40 @@ mod tests {
         parse(input).unwrap_err()
     }
 
+    /// The top-level value of `input`.
+    fn root(input: &[u8]) -> Value {
+        parse(input).unwrap().root
+    }
+
+    /// The members of the top-level object `input`.
+    fn members(input: &[u8]) -> Vec<(String, Value)> {
+        let doc = parse(input).unwrap();
+        assert_eq!(doc.root, Value::Object);
+        doc.members
+    }
+
     #[test]
     fn literals_and_simple_values() {
-        assert_eq!(parse(b"null").unwrap(), Value::Null);
-        assert_eq!(parse(b"true").unwrap(), Value::Bool(true));
-        assert_eq!(parse(b"false").unwrap(), Value::Bool(false));
-        assert_eq!(parse(b"\"hi\"").unwrap(), s("hi"));
-        assert_eq!(parse(b"[]").unwrap(), Value::Array(vec![]));
-        assert_eq!(parse(b"{}").unwrap(), Value::Object(vec![]));
+        assert_eq!(root(b"null"), Value::Null);
+        assert_eq!(root(b"true"), Value::Bool(true));
+        assert_eq!(root(b"false"), Value::Bool(false));
+        assert_eq!(root(b"\"hi\""), s("hi"));
+        assert_eq!(root(b"-2.5"), Value::Number(-2.5));
+        let array = parse(b"[1, \"a\", null, [true], {\"k\": false}]").unwrap();
+        assert_eq!(array.root, Value::Array);
+        assert!(array.members.is_empty(), "only an object has members");
+        assert_eq!(root(b"[]"), Value::Array);
+        assert!(members(b"{}").is_empty());
         assert_eq!(
-            parse(b"[1, \"a\", null, [true], {\"k\": false}]").unwrap(),
-            Value::Array(vec![
-                Value::Number(1.0),
-                s("a"),
-                Value::Null,
-                Value::Array(vec![Value::Bool(true)]),
-                Value::Object(vec![("k".into(), Value::Bool(false))]),
-            ])
+            members(b"{\"n\":null,\"b\":true,\"x\":1,\"s\":\"a\",\"a\":[{}],\"o\":{\"k\":[1]}}"),
+            vec![
+                ("n".into(), Value::Null),
+                ("b".into(), Value::Bool(true)),
+                ("x".into(), Value::Number(1.0)),
+                ("s".into(), s("a")),
+                ("a".into(), Value::Array),
+                ("o".into(), Value::Object),
+            ]
         );
     }
 
@@ -553,12 +579,12 @@ mod tests {
 
     #[test]
     fn whitespace_and_bom() {
-        assert_eq!(parse(b" \t\r\n 1 \t\r\n").unwrap(), Value::Number(1.0));
+        assert_eq!(root(b" \t\r\n 1 \t\r\n"), Value::Number(1.0));
         assert_eq!(
-            parse(b"\xEF\xBB\xBF{\"a\":1}").unwrap().get("a"),
-            Some(&Value::Number(1.0))
+            members(b"\xEF\xBB\xBF{\"a\":1}"),
+            vec![("a".into(), Value::Number(1.0))]
         );
-        assert_eq!(parse(b"\xEF\xBB\xBF  true ").unwrap(), Value::Bool(true));
+        assert_eq!(root(b"\xEF\xBB\xBF  true "), Value::Bool(true));
         // Only one BOM, and only at the very start.
         assert!(parse(b" \xEF\xBB\xBFtrue").is_err());
         assert!(parse(b"\xEF\xBB\xBF\xEF\xBB\xBFtrue").is_err());
@@ -614,15 +640,15 @@ mod tests {
     #[test]
     fn strings_and_escapes() {
         assert_eq!(
-            parse(br#""a\"b\\c\/d\be\ff\ng\rh\ti""#).unwrap(),
+            root(br#""a\"b\\c\/d\be\ff\ng\rh\ti""#),
             s("a\"b\\c/d\u{8}e\u{c}f\ng\rh\ti")
         );
-        assert_eq!(parse(br#""\u0041\u00e9\u4e2D""#).unwrap(), s("Aé中"));
-        assert_eq!(parse(br#""\ud83d\ude00""#).unwrap(), s("😀"));
-        assert_eq!(parse(br#""\uD834\uDD1E x""#).unwrap(), s("𝄞 x"));
-        assert_eq!(parse(br#""\u0000""#).unwrap(), s("\0"));
-        assert_eq!(parse("\"héllo 😀\"".as_bytes()).unwrap(), s("héllo 😀"));
-        assert_eq!(parse("\"\u{7f}\"".as_bytes()).unwrap(), s("\u{7f}"));
+        assert_eq!(root(br#""\u0041\u00e9\u4e2D""#), s("Aé中"));
+        assert_eq!(root(br#""\ud83d\ude00""#), s("😀"));
+        assert_eq!(root(br#""\uD834\uDD1E x""#), s("𝄞 x"));
+        assert_eq!(root(br#""\u0000""#), s("\0"));
+        assert_eq!(root("\"héllo 😀\"".as_bytes()), s("héllo 😀"));
+        assert_eq!(root("\"\u{7f}\"".as_bytes()), s("\u{7f}"));
     }
 
     #[test]
@@ -682,21 +708,29 @@ mod tests {
 
     #[test]
     fn objects_keep_order_and_duplicates() {
-        let v = parse(br#"{"b":1,"a":2,"b":3}"#).unwrap();
         assert_eq!(
-            v,
-            Value::Object(vec![
+            members(br#"{"b":1,"a":2,"b":3}"#),
+            vec![
                 ("b".into(), Value::Number(1.0)),
                 ("a".into(), Value::Number(2.0)),
                 ("b".into(), Value::Number(3.0)),
-            ])
+            ]
         );
-        assert_eq!(v.get("b"), Some(&Value::Number(1.0)));
-        assert_eq!(v.get("c"), None);
         assert_eq!(
-            parse(br#"{"":0}"#).unwrap().get(""),
-            Some(&Value::Number(0.0))
+            members(br#"{"":0,"\u0041\n":"\u00e9"}"#),
+            vec![("".into(), Value::Number(0.0)), ("A\n".into(), s("é"))]
         );
+        // Members of nested objects are validated, not kept; the top-level ones around them are.
+        assert_eq!(
+            members(br#"{"a":{"x":1,"y":[{"z":{}}]},"b":[[],{}],"c":"d"}"#),
+            vec![
+                ("a".into(), Value::Object),
+                ("b".into(), Value::Array),
+                ("c".into(), s("d")),
+            ]
+        );
+        assert!(parse(br#"{"a":{"x":1,"x"}}"#).is_err());
+        assert!(parse(br#"[{"a":1},{"b":[1,{"c":"\ud800"}]}]"#).is_err());
     }
 
     fn nested(depth: usize, open: &str, close: &str) -> String {
@@ -757,11 +791,7 @@ mod tests {
         for &(text, want) in cases {
             let got = parse_number(text).unwrap_or_else(|| panic!("{text} rejected"));
             assert_eq!(got.to_bits(), want.to_bits(), "{text}");
-            assert_eq!(
-                parse(text.as_bytes()).unwrap(),
-                Value::Number(want),
-                "{text}"
-            );
+            assert_eq!(root(text.as_bytes()), Value::Number(want), "{text}");
         }
     }
 
@@ -829,22 +859,55 @@ mod tests {
     }
 
     #[test]
-    fn value_helpers() {
-        let v = parse(br#"{"s":"x","n":2,"o":{}}"#).unwrap();
-        assert_eq!(v.get("s").and_then(Value::as_str), Some("x"));
-        assert_eq!(v.get("n").and_then(Value::as_f64), Some(2.0));
-        assert_eq!(v.get("o").map(Value::kind), Some("object"));
-        assert_eq!(v.as_object().map(<[_]>::len), Some(3));
-        assert_eq!(Value::Null.as_str(), None);
-        assert_eq!(Value::Null.get("a"), None);
-        let Value::Array(items) = parse(br#"[null,true,1,"",[],{}]"#).unwrap() else {
-            panic!("not an array")
-        };
-        let kinds: Vec<_> = items.iter().map(Value::kind).collect();
+    fn nested_values_are_validated_in_full() {
+        for bad in [
+            &br#"[[1,]]"#[..],
+            br#"{"a":[01]}"#,
+            br#"{"a":{"b":tru}}"#,
+            br#"[{"a" 1}]"#,
+            br#"[{"a":1 "b":2}]"#,
+            br#"[["\x"]]"#,
+            b"[[\"\x01\"]]",
+            b"[[\"\xff\"]]",
+            br#"{"a":[1}"#,
+            br#"{"a":{"b":1]}"#,
+            br#"[[[]]"#,
+        ] {
+            assert!(parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(err_of(br#"{"a":[1}"#).message, "expected ',' or ']'");
+        assert_eq!(err_of(br#"[{"a":1]"#).message, "expected ',' or '}'");
+        assert_eq!(err_of(br#"[{"a":1]"#).offset, 7);
         assert_eq!(
-            kinds,
-            ["null", "boolean", "number", "string", "array", "object"]
+            err_of(br#"{"a":[1,{"b":2},[]],"c":[{"d":[tru]}]}"#).offset,
+            31
         );
+    }
+
+    #[test]
+    fn utf8_check_matches_the_standard_library() {
+        for bytes in [
+            &b"\"\xf4\x8f\xbf\xbf\""[..], // U+10FFFF
+            b"\"\xf4\x90\x80\x80\"",      // past U+10FFFF
+            b"\"\xe0\x80\xaf\"",          // overlong
+            b"\"\xf0\x8f\xbf\xbf\"",      // overlong
+            b"\"\xef\xbf\xbf\"",          // U+FFFF
+            b"\"\xf8\x88\x80\x80\x80\"",
+            b"\"\x80\"",
+            b"\"\xc2\"",
+            b"\"\xe2\x82\"",
+        ] {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => assert_eq!(root(bytes), s(&text[1..text.len() - 1])),
+                Err(e) => assert_eq!(
+                    err_of(bytes),
+                    JsonError {
+                        message: "invalid UTF-8",
+                        offset: e.valid_up_to()
+                    }
+                ),
+            }
+        }
     }
 }
 
@@ -907,7 +970,27 @@ mod proptests {
         #[test]
         fn strings_round_trip(text in any::<String>(), style in 0u8..3, ws in "[ \t\r\n]{0,3}") {
             let literal = format!("{ws}{}{ws}", escape(&text, style));
-            prop_assert_eq!(parse(literal.as_bytes()), Ok(Value::String(text)));
+            prop_assert_eq!(parse(literal.as_bytes()).map(|d| d.root), Ok(Value::String(text)));
+        }
+
+        #[test]
+        fn utf8_errors_are_where_the_standard_library_finds_them(
+            bytes in proptest::collection::vec(prop_oneof![any::<u8>(), 0x80u8..0xC0, 0xC0u8..], 0..32),
+        ) {
+            // Inside a string, so that valid UTF-8 parses and round-trips.
+            let mut input = vec![b'"'];
+            input.extend(bytes.iter().filter(|b| **b != b'"' && **b != b'\\' && **b >= 0x20));
+            input.push(b'"');
+            match std::str::from_utf8(&input) {
+                Ok(text) => prop_assert_eq!(
+                    parse(&input).map(|d| d.root),
+                    Ok(Value::String(text[1..text.len() - 1].to_string()))
+                ),
+                Err(e) => prop_assert_eq!(
+                    parse(&input),
+                    Err(JsonError { message: "invalid UTF-8", offset: e.valid_up_to() })
+                ),
+            }
         }
 
         #[test]

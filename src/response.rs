@@ -66,6 +66,9 @@ pub fn body_too_large() -> Error {
     Error::response("token response body is larger than 1 MiB")
 }
 
+/// The members of a token response that [`parse_token`] reads, in the order it checks them.
+const TOKEN_FIELDS: [&str; 4] = ["access_token", "token_type", "expires_in", "scope"];
+
 /// Validate a 2xx token response `body`; `sent_at_ms` is when the request was sent (epoch ms).
 pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
     if body
@@ -74,33 +77,24 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
     {
         return Err(Error::response("token response body is empty"));
     }
-    let value = json::parse(body).map_err(|e| {
+    let doc = json::parse(body).map_err(|e| {
         let mut m = cat(&["token response is not valid JSON (", e.message, " at byte "]);
         text::push_u64(&mut m, e.offset as u64);
         m.push(')');
         Error::response(m)
     })?;
-    let members = match value {
-        Value::Object(members) => members,
-        other => {
-            return Err(Error::response(cat(&[
-                "token response must be a JSON object, got ",
-                article(&other),
-            ])))
-        }
-    };
+    if doc.root != Value::Object {
+        return Err(got("token response must be a JSON object", &doc.root));
+    }
 
-    let mut access_token = None;
-    let mut token_type = None;
-    let mut expires_in = None;
-    let mut scope = None;
-    for (key, value) in members {
-        let slot = match key.as_str() {
-            "access_token" => &mut access_token,
-            "token_type" => &mut token_type,
-            "expires_in" => &mut expires_in,
-            "scope" => &mut scope,
-            _ => continue,
+    let mut fields: [Option<Value>; 4] = Default::default();
+    for (key, value) in doc.members {
+        let Some(slot) = TOKEN_FIELDS
+            .iter()
+            .position(|f| *f == key)
+            .and_then(|i| fields.get_mut(i))
+        else {
+            continue;
         };
         if slot.is_some() {
             return Err(Error::response(cat(&[
@@ -111,41 +105,34 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
         }
         *slot = Some(value);
     }
+    let [access_token, token_type, expires_in, scope] = fields;
+    let missing = |name: &str| Error::response(cat(&["token response has no ", name]));
 
     let access_token = match access_token {
-        None => return Err(Error::response("token response has no access_token")),
+        None => return Err(missing("access_token")),
         Some(Value::String(s)) if s.is_empty() => {
             return Err(Error::response("access_token in token response is empty"))
         }
         Some(Value::String(s)) => s,
-        Some(other) => {
-            return Err(Error::response(cat(&[
-                "access_token must be a string, got ",
-                article(&other),
-            ])))
-        }
+        Some(other) => return Err(got("access_token must be a string", &other)),
     };
 
+    const TOKEN_TYPE_RULE: &str = "token_type must be \"bearer\"";
     let token_type = match token_type {
-        None => return Err(Error::response("token response has no token_type")),
+        None => return Err(missing("token_type")),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("bearer") => s,
         Some(Value::String(s)) => {
             return Err(Error::response(cat(&[
-                "token_type must be \"bearer\"",
+                TOKEN_TYPE_RULE,
                 &echo(", got ", &s, &access_token),
             ])))
         }
-        Some(other) => {
-            return Err(Error::response(cat(&[
-                "token_type must be \"bearer\", got ",
-                article(&other),
-            ])))
-        }
+        Some(other) => return Err(got(TOKEN_TYPE_RULE, &other)),
     };
 
     const EXPIRES_IN_RULE: &str = "expires_in must be a finite number >= 0";
     let expires_in = match expires_in {
-        None => return Err(Error::response("token response has no expires_in")),
+        None => return Err(missing("expires_in")),
         Some(Value::Number(n)) => n,
         Some(Value::String(s)) => match json::parse_number(s.trim_ascii()) {
             Some(n) => n,
@@ -156,37 +143,24 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
                 ])))
             }
         },
-        Some(other) => {
-            return Err(Error::response(cat(&[
-                EXPIRES_IN_RULE,
-                ", got ",
-                article(&other),
-            ])))
-        }
+        Some(other) => return Err(got(EXPIRES_IN_RULE, &other)),
     };
-    if expires_in.is_infinite() {
-        return Err(Error::response(cat(&[
-            EXPIRES_IN_RULE,
-            ", got a number too large to represent",
-        ])));
-    }
-    if expires_in.is_nan() || expires_in < 0.0 {
-        return Err(Error::response(cat(&[
-            EXPIRES_IN_RULE,
-            ", got a negative number",
-        ])));
+    let wrong = if expires_in.is_infinite() {
+        "a number too large to represent"
+    } else if expires_in.is_nan() || expires_in < 0.0 {
+        "a negative number"
+    } else {
+        ""
+    };
+    if !wrong.is_empty() {
+        return Err(Error::response(cat(&[EXPIRES_IN_RULE, ", got ", wrong])));
     }
     let expires_in = if expires_in == 0.0 { 0.0 } else { expires_in }; // no -0
 
     let scope = match scope {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
-        Some(other) => {
-            return Err(Error::response(cat(&[
-                "scope must be a string, got ",
-                article(&other),
-            ])))
-        }
+        Some(other) => return Err(got("scope must be a string", &other)),
     };
 
     let expires_at = sent_at_ms + expires_in * 1000.0;
@@ -201,6 +175,11 @@ pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
         expires_at,
         scope,
     })
+}
+
+/// The `invalid_response` error "`rule`, got a(n) <JSON type of `value`>".
+fn got(rule: &str, value: &Value) -> Error {
+    Error::response(cat(&[rule, ", got ", article(value)]))
 }
 
 /// The error for a non-2xx `status`. `body` is what was read (None if it was too large or
@@ -288,9 +267,7 @@ pub fn error_for_status(status: u16, body: Option<&[u8]>, retry_after: Option<f6
 /// each key only, at most 32, keys cut to 128 chars and values to 1024 (with "…" when cut).
 /// Anything that is not a JSON object gives no details.
 pub fn details_from_body(body: &[u8]) -> Vec<(String, String)> {
-    let Ok(Value::Object(members)) = json::parse(body) else {
-        return Vec::new();
-    };
+    let members = json::parse(body).map(|doc| doc.members).unwrap_or_default();
     let mut details: Vec<(String, String)> = Vec::new();
     for (key, value) in members {
         if details.len() >= MAX_DETAILS {
@@ -351,15 +328,15 @@ fn echo(prefix: &str, value: &str, access_token: &str) -> String {
     out
 }
 
-/// The JSON type of `value` with its article: "a null", "an array", ... (see [`Value::kind`]).
+/// The JSON type of `value` with its article: "a null", "an array", ...
 fn article(value: &Value) -> &'static str {
     match value {
         Value::Null => "a null",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Array => "an array",
+        Value::Object => "an object",
     }
 }
 

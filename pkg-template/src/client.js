@@ -3,7 +3,7 @@
 // of stored tokens; the token request itself). Here is only the IO they call for: one shared promise
 // per refresh, the backoff wait, the bounded store calls, the per-caller abort signal, and fetch().
 import * as wasm from "altpay:wasm-bindgen";
-import { AltPayOAuthError } from "altpay:glue";
+import { AltPayOAuthError, makeToken } from "altpay:glue";
 import { ready, loaded } from "./ready.js";
 
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
@@ -36,6 +36,20 @@ const STORE_TIMEOUT_MS = 1000;
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The AccessToken fields of a value read from the store, each read once (the wasm half checks them and
+ * the token handed out is a frozen copy of exactly these): null when it is not an object or a getter
+ * throws.
+ */
+function storedFields(value) {
+  if (typeof value !== "object") return null;
+  try {
+    return [value.access_token, value.token_type, value.expires_in, value.expires_at, value.scope ?? undefined];
+  } catch {
+    return null;
+  }
 }
 
 /** `store[method](...args)`, bounded by `ms`: resolves [true, value] or [false, error], never rejects. */
@@ -98,13 +112,13 @@ export class TokenClient {
     let promise;
     if (typeof decision === "number") {
       this.#ticket = decision;
-      promise = this.#refresh(decision, this.#raw.notBefore, force);
+      promise = this.#refresh(decision, this.#raw.time, force);
       this.#inflight = promise;
     } else if (decision === null) {
       promise = this.#inflight;
     } else {
       promise = decision;
-      const until = this.#raw.cachedUntil(now);
+      const until = this.#raw.time;
       if (until > 0) {
         this.#hit = promise;
         this.#until = until;
@@ -139,9 +153,11 @@ export class TokenClient {
           storeUp = false;
           this.#report("token store get() failed; requesting a new token instead", value);
         } else if (value !== null && value !== undefined) {
-          const token = raw.acceptStored(value, Date.now());
-          if (token === false) this.#report("token store returned a value that is not an AccessToken; ignoring it");
-          else if (token !== null) {
+          const fields = storedFields(value);
+          const verdict = fields === null ? -1 : raw.acceptStored(...fields, Date.now());
+          if (verdict < 0) this.#report("token store returned a value that is not an AccessToken; ignoring it");
+          else if (verdict > 0) {
+            const token = makeToken(...fields);
             raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, Date.now());
             return token;
           }
@@ -156,9 +172,8 @@ export class TokenClient {
         throw error;
       }
       const now = Date.now();
-      raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, now);
+      const ttl = raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, now);
       if (store !== null && storeUp) {
-        const ttl = raw.storeTtl(token.expires_at, token.expires_in, now);
         if (ttl > 0) {
           const [ok, error] = await storeCall(store, "set", [raw.storeKey, token, ttl], STORE_TIMEOUT_MS);
           if (!ok) this.#report("token store set() failed; the token is still cached locally", error);

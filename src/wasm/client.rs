@@ -1,12 +1,13 @@
 //! `TokenClient`'s wasm half: the validated config, the refresh state machine of `crate::cache`
 //! (clock passed in from JavaScript), the store key and the checks of stored tokens. The JavaScript
 //! wrapper (`pkg-template/src/client.js`) does the IO the machine asks for: it shares one promise
-//! per refresh, waits out the failure backoff, calls the store (bounded) and `createOAuthToken`.
+//! per refresh, waits out the failure backoff, calls the store (bounded) and `createOAuthToken`, and
+//! reads the fields of a stored value once, handing them here to be checked.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::convert::{error_to_js, key, read_options, token_to_js};
+use super::convert::{error_to_js, key, read_options};
 use crate::cache::{Decision, Outcome, TokenCache, DEFAULT_SKEW_SECONDS};
 use crate::config::{validate, Config};
 use crate::error::Error;
@@ -21,8 +22,8 @@ pub struct RawTokenClient {
     skew_s: f64,
     /// The cached token, as an already-resolved promise: a cache hit returns this same object.
     cache: TokenCache<Promise>,
-    /// `not_before_ms` of the last `Start` decision.
-    not_before: f64,
+    /// The time that goes with the last `get` decision (see [`RawTokenClient::time`]).
+    time: f64,
 }
 
 fn check_client_options(options: &JsValue) -> Result<RawTokenClient, Error> {
@@ -54,7 +55,7 @@ fn check_client_options(options: &JsValue) -> Result<RawTokenClient, Error> {
         config: validate(&js.core)?,
         skew_s,
         cache: TokenCache::new(skew_s),
-        not_before: 0.0,
+        time: 0.0,
     })
 }
 
@@ -67,28 +68,39 @@ impl RawTokenClient {
     }
 
     /// What to do for one `getToken()` at `now`: the cached token's promise (serve it), `null` (join
-    /// the refresh in flight), or a ticket number (start a refresh, not before `notBefore`).
+    /// the refresh in flight), or a ticket number (start a refresh). [`RawTokenClient::time`] then
+    /// tells until when that promise may be served again without asking, or when to send the refresh.
     pub fn get(&mut self, now: f64, force_refresh: bool) -> JsValue {
         match self.cache.get(now, force_refresh) {
-            Decision::Cached(promise) => promise.into(),
+            Decision::Cached(promise) => {
+                self.time = match self.cache.refresh_at() {
+                    Some(at) if now < at => at,
+                    _ => 0.0,
+                };
+                promise.into()
+            }
             Decision::Join => JsValue::NULL,
             Decision::Start {
                 ticket,
                 not_before_ms,
             } => {
-                self.not_before = not_before_ms;
+                self.time = not_before_ms;
                 JsValue::from(ticket as f64)
             }
         }
     }
 
-    /// Earliest send time (epoch ms) of the refresh `get` last started (failure backoff).
-    #[wasm_bindgen(getter, js_name = notBefore)]
-    pub fn not_before(&self) -> f64 {
-        self.not_before
+    /// The time (epoch ms) that goes with the last `get`: after a ticket, the earliest send time of
+    /// that refresh (failure backoff); after a cached promise, until when the same promise may be
+    /// served without asking again (the token's refresh point while it is fresh, else 0). Lets the
+    /// JavaScript wrapper answer cache hits without crossing into wasm at all.
+    #[wasm_bindgen(getter)]
+    pub fn time(&self) -> f64 {
+        self.time
     }
 
-    /// Report a new token for `ticket` (`promise` resolves to it).
+    /// Report a new token for `ticket` (`promise` resolves to it). Returns the ttl (whole seconds)
+    /// to put it in the store with: until its refresh point; 0 = do not store.
     pub fn succeed(
         &mut self,
         ticket: f64,
@@ -96,10 +108,11 @@ impl RawTokenClient {
         expires_at: f64,
         expires_in: f64,
         now: f64,
-    ) {
+    ) -> f64 {
         let _ = self
             .cache
             .succeed(ticket as u64, promise, expires_at, expires_in, now);
+        crate::store::ttl_seconds(expires_at, expires_in, now, self.skew_s).map_or(0.0, f64::from)
     }
 
     /// Report a failed refresh: the still-unexpired cached token's promise (serve it, do not
@@ -117,62 +130,46 @@ impl RawTokenClient {
         self.cache.clear();
     }
 
-    /// Until when (epoch ms) the promise `get` returned at `now` may be reused without asking again:
-    /// the cached token's refresh point while it is fresh, else 0. Lets the JavaScript wrapper answer
-    /// cache hits without crossing into wasm at all.
-    #[wasm_bindgen(js_name = cachedUntil)]
-    pub fn cached_until(&self, now: f64) -> f64 {
-        match (self.cache.peek(now), self.cache.refresh_at()) {
-            (Some(_), Some(at)) if now < at => at,
-            _ => 0.0,
-        }
-    }
-
     /// The store key of this client: base URL + client id, hashed; never the secret.
     #[wasm_bindgen(getter, js_name = storeKey)]
     pub fn store_key(&self) -> String {
         store_key(&self.config.base_url, &self.config.client_id)
     }
 
-    /// A value read from the store: a fresh AccessToken (a new frozen copy), `null` when it is not
-    /// fresh, or `false` when it is not an AccessToken at all.
+    /// The fields of a value read from the store (`access_token`, `token_type`, `expires_in`,
+    /// `expires_at`, `scope`, as read once by the JavaScript wrapper): 1 when they make a fresh
+    /// AccessToken, 0 when a valid one that is not fresh, -1 when not an AccessToken at all.
     #[wasm_bindgen(js_name = acceptStored)]
-    pub fn accept_stored(&self, value: JsValue, now: f64) -> JsValue {
-        if !value.is_object() {
-            return JsValue::FALSE;
+    pub fn accept_stored(
+        &self,
+        access_token: JsValue,
+        token_type: JsValue,
+        expires_in: JsValue,
+        expires_at: JsValue,
+        scope: JsValue,
+        now: f64,
+    ) -> i32 {
+        let fields = StoredFields {
+            access_token: access_token.as_string(),
+            token_type: token_type.as_string(),
+            expires_in: expires_in.as_f64(),
+            expires_at: expires_at.as_f64(),
+            scope: if scope.is_undefined() || scope.is_null() {
+                Ok(None)
+            } else {
+                scope.as_string().map(Some).ok_or(())
+            },
+        };
+        match check_stored(fields, now, self.skew_s) {
+            Ok(_) => 1,
+            Err(StoredProblem::NotFresh) => 0,
+            Err(StoredProblem::Malformed) => -1,
         }
-        match check_stored(read_fields(&value), now, self.skew_s) {
-            Ok(token) => token_to_js(&token),
-            Err(StoredProblem::NotFresh) => JsValue::NULL,
-            Err(StoredProblem::Malformed) => JsValue::FALSE,
-        }
-    }
-
-    /// The ttl (whole seconds) to store a token with: until its refresh point; 0 = do not store.
-    #[wasm_bindgen(js_name = storeTtl)]
-    pub fn store_ttl(&self, expires_at: f64, expires_in: f64, now: f64) -> f64 {
-        crate::store::ttl_seconds(expires_at, expires_in, now, self.skew_s).map_or(0.0, f64::from)
     }
 
     /// The normalised base URL (for resolving relative URLs in `TokenClient.fetch`).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
         self.config.base_url.clone()
-    }
-}
-
-fn read_fields(value: &JsValue) -> StoredFields {
-    let get = |k: &str| Reflect::get(value, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let scope = get("scope");
-    StoredFields {
-        access_token: get("access_token").as_string(),
-        token_type: get("token_type").as_string(),
-        expires_in: get("expires_in").as_f64(),
-        expires_at: get("expires_at").as_f64(),
-        scope: if scope.is_undefined() || scope.is_null() {
-            Ok(None)
-        } else {
-            scope.as_string().map(Some).ok_or(())
-        },
     }
 }
