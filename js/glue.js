@@ -144,11 +144,84 @@ export async function drive(plan, fetchFn, signal) {
 const identity = (p) => p;
 const noop = () => {};
 
+// ---- attempt deadlines --------------------------------------------------------------------------
+// Node's own fetch keeps the event loop alive while a request is in flight (its socket, or its DNS
+// lookup), so there all attempts share one unref'd timer: an attempt adds its deadline to a set and
+// deletes it when it ends. A timer per attempt costs Node a timer-list insert and removal and two
+// native calls that switch the loop's reference count: a few percent of a loopback token request
+// (docs/benchmarks.md). Everywhere else (other runtimes; a custom or replaced fetch, which may hold
+// nothing that keeps a process alive) each attempt arms and clears a timer of its own.
+
+/** Deadlines of the attempts in flight on the shared timer: { at (performance.now() ms), fire }. */
+const deadlines = new Set();
+let wake; // the shared timer, armed for the earliest deadline (`wakeAt`)
+let wakeAt = Infinity;
+let wakeHeld = false; // the shared timer could not be unref'd: cleared as soon as nothing waits
+let checkedFetch; // the global fetch `ownFetch` was last computed for
+let ownFetch = false;
+
+/** Whether the global fetch is Node's own (its source is Node's lazy loader of undici). */
+function isNodesOwnFetch() {
+  const f = globalThis.fetch;
+  if (f !== checkedFetch) {
+    checkedFetch = f;
+    let source = "";
+    try {
+      source = Function.prototype.toString.call(f);
+    } catch {}
+    ownFetch =
+      typeof process === "object" && typeof performance === "object" && source.includes("internal/deps/undici/undici");
+  }
+  return ownFetch;
+}
+
+function addDeadline(ms, fire) {
+  const d = { at: performance.now() + ms, fire };
+  deadlines.add(d);
+  if (d.at < wakeAt) armWake(d.at);
+  return d;
+}
+
+function deleteDeadline(d) {
+  deadlines.delete(d);
+  if (wakeHeld && deadlines.size === 0) {
+    clearTimeout(wake);
+    wake = undefined;
+    wakeAt = Infinity;
+  }
+}
+
+function armWake(at) {
+  if (wake !== undefined) clearTimeout(wake);
+  wakeAt = at;
+  wake = setTimeout(onWake, Math.max(0, at - performance.now()));
+  wakeHeld = typeof wake?.unref !== "function";
+  if (!wakeHeld) wake.unref();
+}
+
+/** Fire every deadline that has passed; re-arm for the earliest one left. */
+function onWake() {
+  wake = undefined;
+  wakeAt = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const d of deadlines) {
+    if (d.at <= now) {
+      deadlines.delete(d);
+      d.fire();
+    } else if (d.at < next) {
+      next = d.at;
+    }
+  }
+  if (next !== Infinity) armWake(next);
+}
+
 /**
  * One attempt of the token request, under its own abort guard. An AbortController is fired by a
- * `timeoutMs` timer or by the caller's signal; it covers the headers and the body read. A custom
- * fetch might ignore the signal, so only then is each step also raced against a guard promise. The
- * timer and the listener are always removed when the attempt ends, so nothing is left running.
+ * `timeoutMs` deadline (its own timer, or the shared one: see "attempt deadlines") or by the caller's
+ * signal; it covers the headers and the body read. Any fetch but Node's own might ignore the signal,
+ * so then each step is also raced against a guard promise. The deadline and the listener are always
+ * removed when the attempt ends, so nothing is left running.
  * Resolves (never rejects) to one of:
  *   [0, status, retryAfter, body, sentAt]      a response; body = bytes, or null past MAX_BODY bytes
  *   [1, status, retryAfter, cause, error]      a response whose body read failed
@@ -167,11 +240,16 @@ async function attempt(fetchFn, url, authorization, timeoutMs, signal) {
     controller.abort();
     if (fired !== undefined) fired(new Error(cause));
   };
-  const timer = setTimeout(() => fire("timeout"), timeoutMs);
+  // Node's own fetch honours the signal and keeps the process alive while in flight; any other fetch
+  // (a custom one, a replaced global, another runtime's) gets its own timer and the guard race too.
+  const own = fetchFn === undefined && isNodesOwnFetch();
+  let timer, deadline;
+  if (own) deadline = addDeadline(timeoutMs, () => fire("timeout"));
+  else timer = setTimeout(() => fire("timeout"), timeoutMs);
   const onAbort = () => fire("aborted");
   if (signal) signal.addEventListener("abort", onAbort);
   let raced = identity;
-  if (fetchFn !== undefined) {
+  if (!own) {
     const guard = new Promise((_, reject) => (fired = reject));
     guard.then(undefined, noop);
     raced = (p) => Promise.race([p, guard]);
@@ -227,7 +305,8 @@ async function attempt(fetchFn, url, authorization, timeoutMs, signal) {
     }
     return [0, status, retryAfter, read, sentAt];
   } finally {
-    clearTimeout(timer);
+    if (deadline !== undefined) deleteDeadline(deadline);
+    else clearTimeout(timer);
     if (signal) signal.removeEventListener("abort", onAbort);
   }
 }
