@@ -129,10 +129,10 @@ export async function drive(plan, fetchFn, signal) {
       const token = judge.token(o[3], o[4]);
       if (token !== undefined) return token;
     }
-    const verdict = judge.judge(o, failed, retries, timeoutMs, secret, authorization);
+    const verdict = judge.judge(o, o[0] === 0 ? o[3] : undefined, failed, retries, timeoutMs, secret, authorization);
     if (typeof verdict === "number") {
       failed++;
-      if (!(await sleep(verdict, signal))) throw judge.judge([2, "aborted"], failed, retries, timeoutMs, secret, authorization);
+      if (!(await sleep(verdict, signal))) throw judge.judge([2, "aborted"], undefined, failed, retries, timeoutMs, secret, authorization);
     } else if (verdict instanceof AltPayOAuthError) {
       throw verdict;
     } else {

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode};
 use crate::response::{self, Token};
 use crate::retry;
 use crate::text::{cat, push_u64};
-use js_sys::{Array, Uint8Array};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -33,21 +33,25 @@ impl Judge {
         }
     }
 
-    /// Judge an attempt's outcome (one of the tagged arrays of `attempt` in js/glue.js) after
+    /// Judge an attempt's outcome (one of the tagged arrays of `attempt` in js/glue.js, with the
+    /// body bytes of a `[0, ...]` outcome passed separately as `body`: copied in by wasm-bindgen) after
     /// `failed` failed attempts: the `AccessToken` object, a number (milliseconds to wait before
     /// the next attempt), or the final `AltPayOAuthError`, redacted of `secret` and
     /// `authorization`. `[2, "aborted"]` (a backoff sleep cut short by the caller's signal) gives
     /// the `aborted` error.
+    // Everything a judgement needs comes with the call (the Judge keeps no state per request).
+    #[allow(clippy::too_many_arguments)]
     pub fn judge(
         &self,
         outcome: JsValue,
+        body: Option<Vec<u8>>,
         failed: u32,
         retries: u32,
         #[wasm_bindgen(js_name = timeoutMs)] timeout_ms: u32,
         secret: &str,
         authorization: &str,
     ) -> JsValue {
-        let error = match outcome_result(&outcome.unchecked_into(), timeout_ms) {
+        let error = match outcome_result(&outcome.unchecked_into(), body, timeout_ms) {
             Ok(token) => return token_to_js(&token),
             Err(e) => e.redact(&[
                 secret,
@@ -65,7 +69,7 @@ impl Judge {
 }
 
 /// What an attempt's outcome amounts to: a token, or the error (not yet redacted).
-fn outcome_result(outcome: &Array, timeout_ms: u32) -> Result<Token, Error> {
+fn outcome_result(outcome: &Array, body: Option<Vec<u8>>, timeout_ms: u32) -> Result<Token, Error> {
     let timeout_ms = f64::from(timeout_ms);
     let number = |i: u32| outcome.get(i).as_f64().unwrap_or(-1.0);
     let status = || number(1).clamp(0.0, 999.0) as u16;
@@ -79,12 +83,7 @@ fn outcome_result(outcome: &Array, timeout_ms: u32) -> Result<Token, Error> {
         // A response with its body read (or refused past the cap: null).
         0 => {
             let status = status();
-            let body = outcome.get(3);
-            let bytes = if body.is_null() {
-                None
-            } else {
-                Some(Uint8Array::new(&body).to_vec())
-            };
+            let bytes = body;
             if (200..300).contains(&status) {
                 match bytes {
                     Some(b) => {
