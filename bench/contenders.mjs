@@ -67,13 +67,18 @@ export function altpayCreate(baseUrl) {
   return () => altpay.createOAuthToken(options);
 }
 
-/** (b) oauth4webapi: client-credentials grant, client_secret_basic, http loopback allowed. */
-export function oauth4(baseUrl) {
+/**
+ * (b) oauth4webapi: client-credentials grant, client_secret_basic, http loopback allowed. With
+ * `timeoutMs`, each request gets `AbortSignal.timeout(timeoutMs)` (its `signal` option), the closest
+ * it has to altpay-oauth's per-attempt timeout.
+ */
+export function oauth4(baseUrl, { timeoutMs } = {}) {
   const as = { issuer: baseUrl, token_endpoint: `${baseUrl}/oauth/token` };
   const client = { client_id: CLIENT_ID };
   const auth = oauth.ClientSecretBasic(CLIENT_SECRET);
   const params = new URLSearchParams();
   const opts = { [oauth.allowInsecureRequests]: true };
+  if (timeoutMs !== undefined) opts.signal = () => AbortSignal.timeout(timeoutMs);
   return async () => {
     const res = await oauth.clientCredentialsGrantRequest(as, client, auth, params, opts);
     return oauth.processClientCredentialsResponse(as, client, res);
@@ -146,7 +151,8 @@ export const REQUEST_CONTENDERS = {
   "hand-written fetch": (u) => handWritten(u),
   "hand-written fetch + 10 s timeout": (u) => handWritten(u, { timeoutMs: 10000 }),
   "altpay-oauth createOAuthToken": altpayCreate,
-  oauth4webapi: oauth4,
+  oauth4webapi: (u) => oauth4(u),
+  "oauth4webapi + 10 s timeout": (u) => oauth4(u, { timeoutMs: 10000 }),
   "@badgateway/oauth2-client": badgateway,
   "openid-client": openidClient,
 };

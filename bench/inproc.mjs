@@ -39,7 +39,7 @@ async function request() {
   const names = Object.keys(C.REQUEST_CONTENDERS);
   const fns = Object.fromEntries(names.map((n) => [n, C.REQUEST_CONTENDERS[n](laneUrl(slug(n)))]));
   const BATCH = 25;
-  const ROUNDS = QUICK ? 10 : 80;
+  const ROUNDS = QUICK ? 10 : 150;
   const WARM = QUICK ? 50 : 300;
   for (let i = 0; i < WARM; i++) for (const n of names) await fns[n]();
   const per = Object.fromEntries(names.map((n) => [n, []]));
