@@ -2,6 +2,7 @@
 import { writeFileSync, readFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fmtMs, fmtX } from "./lib.mjs";
+import { BUDGETS } from "../scripts/size.mjs";
 
 const KiB = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const pct = (x) => `±${(x * 50).toFixed(0)}%`; // half the IQR relative to the median
@@ -224,7 +225,7 @@ export function writeReport(R, root) {
     md.push(`| ${n} | ${KiB(v.browser.raw)} | ${KiB(v.browser.gzip)} | ${KiB(v.neutral.gzip)} | ${v.wasmGzip ? KiB(v.wasmGzip) : "–"} | ${KiB(v.totalGzip)} | ${fmtX(v.totalGzip / hand)} |`);
   }
   const sizeOk = z.wasm.gzip <= 20 * 1024;
-  md.push(``, `Target: the \`.wasm\` at most 20 KiB gzipped: ${verdict(sizeOk)} (${KiB(z.wasm.gzip)}; the CI budget in \`scripts/size.mjs\` is 28 KiB).`, ``);
+  md.push(``, `Target: the \`.wasm\` at most 20 KiB gzipped: ${verdict(sizeOk)} (${KiB(z.wasm.gzip)}; the CI budget in \`scripts/size.mjs\` is ${KiB(BUDGETS.wasm)}).`, ``);
   const bigPeer = Math.max(...["oauth4webapi", "@badgateway/oauth2-client", "openid-client"].map((p) => z.bundles[p].totalGzip));
   sum.push(`size           .wasm ${KiB(z.wasm.raw)} raw / ${KiB(z.wasm.gzip)} gzip (target 20 KiB: ${sizeOk ? "met" : "MISSED"}); altpay total ${KiB(z.bundles["altpay-oauth (createOAuthToken)"].totalGzip)} gzip vs peers ≤ ${KiB(bigPeer)}`);
 

@@ -175,14 +175,15 @@ function isNodesOwnFetch() {
   return ownFetch;
 }
 
+/** A deadline `ms` from now on the shared timer; its `end()` takes it off when the attempt ends. */
 function addDeadline(ms, fire) {
-  const d = { at: performance.now() + ms, fire };
+  const d = { at: performance.now() + ms, fire, end: () => endDeadline(d) };
   deadlines.add(d);
   if (d.at < wakeAt) armWake(d.at);
   return d;
 }
 
-function deleteDeadline(d) {
+function endDeadline(d) {
   deadlines.delete(d);
   if (wakeHeld && deadlines.size === 0) {
     clearTimeout(wake);
@@ -242,10 +243,15 @@ async function attempt(fetchFn, url, authorization, timeoutMs, signal) {
   };
   // Node's own fetch honours the signal and keeps the process alive while in flight; any other fetch
   // (a custom one, a replaced global, another runtime's) gets its own timer and the guard race too.
-  const own = fetchFn === undefined && isNodesOwnFetch();
+  // (ALTPAY_NODE is defined false in the bundles for other runtimes: scripts/build.mjs; this branch and
+  // the shared timer are left out of them.)
   let timer, deadline;
-  if (own) deadline = addDeadline(timeoutMs, () => fire("timeout"));
-  else timer = setTimeout(() => fire("timeout"), timeoutMs);
+  if ((typeof ALTPAY_NODE === "undefined" || ALTPAY_NODE) && fetchFn === undefined && isNodesOwnFetch()) {
+    deadline = addDeadline(timeoutMs, () => fire("timeout"));
+  } else {
+    timer = setTimeout(() => fire("timeout"), timeoutMs);
+  }
+  const own = deadline !== undefined;
   const onAbort = () => fire("aborted");
   if (signal) signal.addEventListener("abort", onAbort);
   let raced = identity;
@@ -305,7 +311,7 @@ async function attempt(fetchFn, url, authorization, timeoutMs, signal) {
     }
     return [0, status, retryAfter, read, sentAt];
   } finally {
-    if (deadline !== undefined) deleteDeadline(deadline);
+    if (own) deadline.end();
     else clearTimeout(timer);
     if (signal) signal.removeEventListener("abort", onAbort);
   }

@@ -120,12 +120,9 @@ for (const e of entries) {
     outfile: join(out, e.out),
     format: e.format,
     platform: e.platform,
-    ...(cjs
-      ? {
-          banner: { js: 'const __altpay_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-          define: { "import.meta.url": "__altpay_meta_url" },
-        }
-      : {}),
+    // js/glue.js's shared attempt timer is for Node's own fetch only: left out of the other bundles.
+    define: { ALTPAY_NODE: String(e.platform === "node"), ...(cjs ? { "import.meta.url": "__altpay_meta_url" } : {}) },
+    ...(cjs ? { banner: { js: 'const __altpay_meta_url = require("node:url").pathToFileURL(__filename).href;' } } : {}),
   });
 }
 

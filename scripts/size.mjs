@@ -1,13 +1,14 @@
 // Print the package's sizes (raw and gzipped) and, with --check, fail when a budget is exceeded.
-// Budgets: the .wasm (after wasm-opt) at most 28 KiB gzipped, each entry's JS at most 6 KiB gzipped.
+// Budgets: the .wasm (after wasm-opt) at most 23.5 KiB gzipped (today 22.6; the goal of 20 is not met, see
+// docs/benchmarks.md), each entry's JS at most 6 KiB gzipped. A change that grows past a budget fails CI.
 import { readFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join, dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const pkg = join(resolve(dirname(fileURLToPath(import.meta.url)), ".."), "pkg");
 const KiB = 1024;
-export const BUDGETS = { wasm: 28 * KiB, entry: 6 * KiB };
+export const BUDGETS = { wasm: 23.5 * KiB, entry: 6 * KiB };
 const files = [
   ["altpay_oauth_bg.wasm", BUDGETS.wasm],
   ["node.mjs", BUDGETS.entry],
@@ -16,29 +17,32 @@ const files = [
   ["edge-light.mjs", BUDGETS.entry],
   ["browser.mjs", BUDGETS.entry],
 ];
-let failed = false;
-const rows = [];
-for (const [name, budget] of files) {
-  const p = join(pkg, name);
-  if (!existsSync(p)) {
-    rows.push(`${name.padEnd(22)} missing`);
-    failed = true;
-    continue;
+// Run as a script (`node scripts/size.mjs [--check]`); bench/report.mjs only imports BUDGETS.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  let failed = false;
+  const rows = [];
+  for (const [name, budget] of files) {
+    const p = join(pkg, name);
+    if (!existsSync(p)) {
+      rows.push(`${name.padEnd(22)} missing`);
+      failed = true;
+      continue;
+    }
+    const raw = readFileSync(p);
+    const gz = gzipSync(raw, { level: 9 }).length;
+    const over = gz > budget;
+    failed ||= over;
+    rows.push(
+      `${name.padEnd(22)} ${(raw.length / KiB).toFixed(1).padStart(7)} KiB raw ${(gz / KiB).toFixed(2).padStart(7)} KiB gzip` +
+        `  budget ${(budget / KiB).toFixed(1)} KiB ${over ? "OVER" : "ok"}`,
+    );
   }
-  const raw = readFileSync(p);
-  const gz = gzipSync(raw, { level: 9 }).length;
-  const over = gz > budget;
-  failed ||= over;
-  rows.push(
-    `${name.padEnd(22)} ${(raw.length / KiB).toFixed(1).padStart(7)} KiB raw ${(gz / KiB).toFixed(2).padStart(7)} KiB gzip` +
-      `  budget ${(budget / KiB).toFixed(0)} KiB ${over ? "OVER" : "ok"}`,
-  );
-}
-console.log("package sizes:\n  " + rows.join("\n  "));
-if (process.argv.includes("--check")) {
-  if (failed) {
-    console.error("size budget exceeded");
-    process.exit(1);
+  console.log("package sizes:\n  " + rows.join("\n  "));
+  if (process.argv.includes("--check")) {
+    if (failed) {
+      console.error("size budget exceeded");
+      process.exit(1);
+    }
+    console.log("size budgets: ok");
   }
-  console.log("size budgets: ok");
 }
