@@ -74,6 +74,11 @@ const LONE_SURROGATE: &str = "lone surrogate in \\u escape";
 pub fn parse(bytes: &[u8]) -> Result<Document, JsonError> {
     let mut i = 0;
     while i < bytes.len() {
+        // ASCII first, a byte at a time without a call (token responses are ASCII).
+        if bytes.get(i).is_some_and(u8::is_ascii) {
+            i += 1;
+            continue;
+        }
         match utf8_at(bytes, i) {
             Some((_, len)) => i += len,
             None => {
@@ -279,6 +284,14 @@ impl Parser<'_> {
         self.pos += 1; // '"'
         let mut out = String::new();
         loop {
+            // A run of plain ASCII characters in one go (the whole of a string without escapes).
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let run = rest
+                .iter()
+                .position(|b| !matches!(b, 0x20..=0x7F) || *b == b'"' || *b == b'\\')
+                .unwrap_or(rest.len());
+            out.extend(rest.iter().take(run).map(|b| char::from(*b)));
+            self.pos += run;
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
