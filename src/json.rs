@@ -72,25 +72,13 @@ const LONE_SURROGATE: &str = "lone surrogate in \\u escape";
 
 /// Parse one JSON document from `bytes` (UTF-8, optional BOM, optional surrounding whitespace).
 pub fn parse(bytes: &[u8]) -> Result<Document, JsonError> {
-    let mut i = 0;
-    while i < bytes.len() {
-        // ASCII first, a byte at a time without a call (token responses are ASCII).
-        if bytes.get(i).is_some_and(u8::is_ascii) {
-            i += 1;
-            continue;
-        }
-        match utf8_at(bytes, i) {
-            Some((_, len)) => i += len,
-            None => {
-                return Err(JsonError {
-                    message: "invalid UTF-8",
-                    offset: i,
-                })
-            }
-        }
-    }
+    let text = core::str::from_utf8(bytes).map_err(|e| JsonError {
+        message: "invalid UTF-8",
+        offset: e.valid_up_to(),
+    })?;
     let mut p = Parser {
         bytes,
+        text,
         pos: if bytes.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
@@ -187,33 +175,10 @@ pub fn parse_number(s: &str) -> Option<f64> {
     }
 }
 
-/// The char encoded at `bytes[i..]` and its length, if a valid UTF-8 sequence (RFC 3629: no overlong
-/// forms, no surrogates, nothing past U+10FFFF) starts there. A small stand-in for
-/// `core::str::from_utf8`, which also gives the offset of the first invalid sequence.
-fn utf8_at(bytes: &[u8], i: usize) -> Option<(char, usize)> {
-    let lead = *bytes.get(i)?;
-    let (len, min, mut code) = match lead {
-        0..=0x7F => return Some((char::from(lead), 1)),
-        0xC0..=0xDF => (2, 0x80, u32::from(lead & 0x1F)),
-        0xE0..=0xEF => (3, 0x800, u32::from(lead & 0x0F)),
-        0xF0..=0xF7 => (4, 0x1_0000, u32::from(lead & 0x07)),
-        _ => return None,
-    };
-    for k in 1..len {
-        let b = *bytes.get(i + k)?;
-        if b & 0xC0 != 0x80 {
-            return None;
-        }
-        code = code << 6 | u32::from(b & 0x3F);
-    }
-    if code < min {
-        return None;
-    }
-    char::from_u32(code).map(|c| (c, len))
-}
-
 struct Parser<'a> {
     bytes: &'a [u8],
+    /// The same input as text (it is valid UTF-8: checked first).
+    text: &'a str,
     pos: usize,
 }
 
@@ -284,14 +249,17 @@ impl Parser<'_> {
         self.pos += 1; // '"'
         let mut out = String::new();
         loop {
-            // A run of plain ASCII characters in one go (the whole of a string without escapes).
-            let rest = self.bytes.get(self.pos..).unwrap_or_default();
-            let run = rest
+            // A run up to the next quote, backslash or control character in one go: it ends on an
+            // ASCII byte, so on a character boundary of the (valid UTF-8) text.
+            let run = self
+                .bytes
+                .get(self.pos..)
+                .unwrap_or_default()
                 .iter()
-                .position(|b| !matches!(b, 0x20..=0x7F) || *b == b'"' || *b == b'\\')
-                .unwrap_or(rest.len());
-            out.extend(rest.iter().take(run).map(|b| char::from(*b)));
-            self.pos += run;
+                .position(|b| *b < 0x20 || *b == b'"' || *b == b'\\');
+            let end = run.map_or(self.bytes.len(), |n| self.pos + n);
+            out.push_str(self.text.get(self.pos..end).unwrap_or_default());
+            self.pos = end;
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -299,13 +267,7 @@ impl Parser<'_> {
                     return Ok(out);
                 }
                 Some(b'\\') => out.push(self.escape()?),
-                Some(0..=0x1F) => return Err(self.err("control character in string")),
-                // The whole input is valid UTF-8 (checked first): this never falls back.
-                Some(_) => {
-                    let (c, len) = utf8_at(self.bytes, self.pos).unwrap_or(('\u{fffd}', 1));
-                    out.push(c);
-                    self.pos += len;
-                }
+                Some(_) => return Err(self.err("control character in string")),
             }
         }
     }
