@@ -183,6 +183,7 @@ function addDeadline(ms, fire) {
   return d;
 }
 
+/** Take `d` off; a shared timer that could not be unref'd is cleared once nothing waits on it. */
 function endDeadline(d) {
   deadlines.delete(d);
   if (wakeHeld && deadlines.size === 0) {
@@ -192,6 +193,7 @@ function endDeadline(d) {
   }
 }
 
+/** (Re-)arm the shared timer for `at`, unref'd where the runtime allows it. */
 function armWake(at) {
   if (wake !== undefined) clearTimeout(wake);
   wakeAt = at;
@@ -209,7 +211,9 @@ function onWake() {
   for (const d of deadlines) {
     if (d.at <= now) {
       deadlines.delete(d);
-      d.fire();
+      try {
+        d.fire(); // (aborts the attempt's own controller: nothing user-supplied runs here)
+      } catch {}
     } else if (d.at < next) {
       next = d.at;
     }
