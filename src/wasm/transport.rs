@@ -1,7 +1,7 @@
-//! One token request, judged attempt by attempt: `drive` in js/glue.js
-//! runs each attempt (it owns the abort guard and reads the body) and hands the outcome to
-//! the [`Judge`], which judges it with the sans-IO core: a token, the delay before the next attempt,
-//! or the final error. No futures run in wasm.
+//! One token request, judged attempt by attempt: `drive` in js/glue.js runs each attempt (it owns the
+//! abort guard and reads the body) and hands the outcome to the [`Judge`], which judges it with the
+//! sans-IO core: a token, the delay before the next attempt, or the final error. No futures run in
+//! wasm.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
