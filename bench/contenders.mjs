@@ -85,15 +85,20 @@ export function oauth4(baseUrl, { timeoutMs } = {}) {
   };
 }
 
-/** (c) @badgateway/oauth2-client: OAuth2Client.clientCredentials(). */
-export function badgateway(baseUrl) {
-  const c = new OAuth2Client({
+/** An @badgateway OAuth2Client for the token server at `baseUrl` (client_secret_basic). */
+function badgatewayClient(baseUrl) {
+  return new OAuth2Client({
     server: `${baseUrl}/`,
     tokenEndpoint: "oauth/token",
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     authenticationMethod: "client_secret_basic",
   });
+}
+
+/** (c) @badgateway/oauth2-client: OAuth2Client.clientCredentials(). */
+export function badgateway(baseUrl) {
+  const c = badgatewayClient(baseUrl);
   return () => c.clientCredentials();
 }
 
@@ -111,13 +116,7 @@ export function openidClient(baseUrl) {
 
 /** @badgateway's caching wrapper (OAuth2Fetch: it has its own single-flight refresh). */
 export function badgatewayCached(baseUrl) {
-  const c = new OAuth2Client({
-    server: `${baseUrl}/`,
-    tokenEndpoint: "oauth/token",
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    authenticationMethod: "client_secret_basic",
-  });
+  const c = badgatewayClient(baseUrl);
   const f = new OAuth2Fetch({ client: c, getNewToken: () => c.clientCredentials(), scheduleRefresh: false });
   return () => f.getToken();
 }
