@@ -4,9 +4,10 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::base64;
 use crate::error::Error;
 use crate::text;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use core::fmt;
 
 /// Base URL of the production environment.
@@ -162,7 +163,7 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     pair.push_str(&options.client_id);
     pair.push(':');
     pair.push_str(&options.client_secret);
-    let authorization = text::cat(&["Basic ", &base64::encode(pair.as_bytes())]);
+    let authorization = text::cat(&["Basic ", &BASE64.encode(pair.as_bytes())]);
     let token_url = text::cat(&[&base_url, "/oauth/token"]);
     Ok(Config {
         base_url,

@@ -2,7 +2,7 @@
 // in browsers by setting `ready`); nothing here touches wasm at import time.
 import * as wasm from "altpay:wasm-bindgen";
 import { ready, loaded } from "./ready.js";
-export { AltPayOAuthError } from "altpay:glue";
+export { AltPayOAuthError } from "altpay:error";
 export { TokenClient } from "./client.js";
 export { kvStore, redisStore } from "./stores.js";
 
