@@ -20,6 +20,8 @@ mod prelude {
     pub use alloc::{format, vec};
 }
 
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod allocator;
 pub mod attempt;
 pub mod body;
 pub mod cache;

@@ -131,11 +131,10 @@ pub fn validate_token(body: TokenBody, sent_at_ms: f64) -> Result<Token, Error> 
     let expires_in = match fields.expires_in {
         None => return Err(missing("expires_in")),
         Some(Value::Number(n)) => n,
-        // A numeric string is plain decimal digits only (no sign, space, point or exponent).
-        Some(Value::String(s))
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 20 =>
-        {
-            s.parse::<f64>().unwrap_or(f64::INFINITY)
+        // A numeric string is plain decimal digits only (no sign, space, point or exponent);
+        // past u64 it is out of range anyway.
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().map_or(f64::INFINITY, |n| n as f64)
         }
         Some(Value::String(s)) => {
             return Err(Error::response(format!(
@@ -212,7 +211,8 @@ pub fn error_for_status(status: u16, body: Option<ErrorBody>, retry_after: Optio
         ),
         429 => {
             let wait = match retry_after.filter(|s| s.is_finite() && *s >= 0.0) {
-                Some(s) => format!("; retry after {} s", s.ceil()),
+                // Whole seconds (saturating cast: no float formatting is linked).
+                Some(s) => format!("; retry after {} s", s.ceil() as u64),
                 None => String::new(),
             };
             (
@@ -454,10 +454,13 @@ mod tests {
             bad_str(&t("\"NaN\"")),
             "expires_in must be a finite number >= 0, got the string \"NaN\""
         );
-        // Digits beyond what any lifetime needs are refused rather than rounded.
-        assert!(bad_str(&t(&format!("\"{}\"", "9".repeat(21)))).starts_with("expires_in must be"));
+        // Digits past what u64 holds are a number too large.
         assert_eq!(
-            bad_str(&t(&format!("\"{}\"", "9".repeat(20)))),
+            bad_str(&t(&format!("\"{}\"", "9".repeat(21)))),
+            "expires_in must be a finite number >= 0, got a number too large to represent"
+        );
+        assert_eq!(
+            bad_str(&t(&format!("\"{}\"", "9".repeat(19)))),
             "expires_in is out of range"
         );
     }

@@ -288,7 +288,8 @@ async fn store_call(store: &Object, method: &str, args: &[JsValue]) -> Result<Js
         Ok(v) => Ok(v),
         Err(Stopped::Rejected(e)) => Err(e),
         Err(Stopped::Fired(_)) => Err(js_sys::Error::new(&format!(
-            "token store {method}() timed out after {STORE_TIMEOUT_MS} ms"
+            "token store {method}() timed out after {} ms",
+            STORE_TIMEOUT_MS as u32
         ))
         .into()),
     }

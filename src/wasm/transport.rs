@@ -115,8 +115,8 @@ async fn read_response(response: &JsValue, guard: &Guard, sent_at_ms: f64) -> Ou
     };
     let body = prop(response, "body");
     let declared_too_large = header("content-length")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .is_some_and(|n| n > MAX_BODY_BYTES as f64);
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64);
     let bytes = if declared_too_large {
         cancel_stream(&body);
         Ok(None)
@@ -182,7 +182,10 @@ async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Fai
         .unchecked_ref::<BodyStream>()
         .get_reader()
         .map_err(|e| Failure::Network(describe(&e)))?;
-    let mut bytes: Vec<u8> = Vec::new();
+    // Chunks stay in JavaScript until the end: the body then enters wasm memory in one allocation of
+    // its exact size (no growing buffer), and a body past the cap never enters it.
+    let mut chunks: Vec<Uint8Array> = Vec::new();
+    let mut size: usize = 0;
     loop {
         let chunk = match reader.read() {
             Ok(p) => guard.run(p).await,
@@ -194,7 +197,7 @@ async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Fai
             Err(Stopped::Rejected(e)) => return Err(Failure::Network(describe(&e))),
         };
         if prop(&chunk, "done").as_bool() == Some(true) {
-            return Ok(Some(bytes));
+            break;
         }
         let value = prop(&chunk, "value");
         if !ArrayBuffer::is_view(&value) {
@@ -202,12 +205,23 @@ async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Fai
             return Err(not_bytes());
         }
         let chunk: Uint8Array = value.unchecked_into();
-        if bytes.len() + chunk.length() as usize > MAX_BODY_BYTES {
+        size += chunk.length() as usize;
+        if size > MAX_BODY_BYTES {
             cancel_reader(&reader);
             return Ok(None);
         }
-        bytes.extend_from_slice(&chunk.to_vec());
+        chunks.push(chunk);
     }
+    let mut bytes = vec![0u8; size];
+    let mut at = 0;
+    for chunk in chunks {
+        let len = chunk.length() as usize;
+        if let Some(into) = bytes.get_mut(at..at + len) {
+            chunk.copy_to(into);
+        }
+        at += len;
+    }
+    Ok(Some(bytes))
 }
 
 /// A fetch error in one line (external text, redacted by the caller): its message and, when
