@@ -29,6 +29,7 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod json;
+pub mod lease;
 mod num;
 pub mod request;
 pub mod response;
