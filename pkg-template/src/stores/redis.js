@@ -2,7 +2,7 @@
 // script per step, for node-redis (v4 and later) and ioredis. Keys: <key>, <key>:lease, <key>:failure
 // (a single Redis or a primary with replicas; not Redis Cluster, where they may hash to other slots).
 import { FAILURE_MEMORY_MS, checkKeyOwner, parseStored, wholeMs } from "./lease.js";
-import * as scripts from "./redis-scripts.js";
+import { SCRIPT } from "./redis-script.js";
 
 const LEASE_SUFFIX = ":lease";
 const FAILURE_SUFFIX = ":failure";
@@ -38,28 +38,25 @@ export function redisStore(client) {
   }
   // node-redis clients expose isOpen; ioredis clients expose status and take positional options.
   const nodeRedis = typeof client.isOpen === "boolean";
-  const shas = new Map();
+  let sha = null;
 
-  /** Run `script` with EVALSHA, falling back to EVAL (which caches it) when Redis does not know it. */
-  async function run(script, keys, args) {
-    const strArgs = args.map(String);
-    let sha = shas.get(script);
-    if (sha === undefined) {
-      sha = await sha1(script);
-      shas.set(script, sha);
-    }
+  /** One step: EVALSHA of the script, falling back to EVAL (which caches it) when Redis lacks it. */
+  async function run(key, args) {
+    const keys = [key, key + LEASE_SUFFIX, key + FAILURE_SUFFIX];
+    const argv = args.map(String);
+    sha ??= await sha1(SCRIPT);
     try {
       return nodeRedis
-        ? await client.evalSha(sha, { keys, arguments: strArgs })
-        : await client.evalsha(sha, keys.length, ...keys, ...strArgs);
+        ? await client.evalSha(sha, { keys, arguments: argv })
+        : await client.evalsha(sha, keys.length, ...keys, ...argv);
     } catch (error) {
       if (!/NOSCRIPT/.test(String(error?.message ?? error))) throw error;
       return nodeRedis
-        ? await client.eval(script, { keys, arguments: strArgs })
-        : await client.eval(script, keys.length, ...keys, ...strArgs);
+        ? await client.eval(SCRIPT, { keys, arguments: argv })
+        : await client.eval(SCRIPT, keys.length, ...keys, ...argv);
     }
   }
-  const keysOf = (key) => [key, key + LEASE_SUFFIX, key + FAILURE_SUFFIX];
+  const released = async (key, args) => Number(await run(key, args)) === 1;
 
   return {
     async get(key) {
@@ -74,25 +71,25 @@ export function redisStore(client) {
     lease: {
       async read(key) {
         checkKeyOwner(key);
-        return leaseState(await run(scripts.READ, keysOf(key), []));
+        return leaseState(await run(key, ["s", ""]));
       },
       async acquire(key, owner, ttlMs, freshAboveMs) {
         checkKeyOwner(key, owner);
         const fresh = freshAboveMs === null || freshAboveMs === undefined ? "" : Math.max(0, Math.floor(freshAboveMs));
-        return leaseState(await run(scripts.ACQUIRE, keysOf(key), [owner, wholeMs(ttlMs), fresh]));
+        return leaseState(await run(key, ["a", owner, wholeMs(ttlMs), fresh]));
       },
       async publish(key, owner, token, ttlMs) {
         checkKeyOwner(key, owner);
-        return Number(await run(scripts.PUBLISH, keysOf(key), [owner, JSON.stringify(token), wholeMs(ttlMs)])) === 1;
+        return released(key, ["p", owner, JSON.stringify(token), wholeMs(ttlMs)]);
       },
       async fail(key, owner, failure, count, cooldownMs) {
         checkKeyOwner(key, owner);
-        const args = [owner, JSON.stringify(failure ?? null), Math.max(1, Math.floor(count)), wholeMs(cooldownMs), FAILURE_MEMORY_MS];
-        return Number(await run(scripts.FAIL, keysOf(key), args)) === 1;
+        const n = Math.max(1, Math.floor(count));
+        return released(key, ["f", owner, JSON.stringify(failure ?? null), n, wholeMs(cooldownMs), FAILURE_MEMORY_MS]);
       },
       async release(key, owner) {
         checkKeyOwner(key, owner);
-        return Number(await run(scripts.RELEASE, keysOf(key), [owner])) === 1;
+        return released(key, ["r", owner]);
       },
     },
   };
