@@ -14,9 +14,10 @@
 //!
 //! The protocol for one member:
 //! 1. read the store; a fresh token ends the refresh ([`Finish::Stored`]); a failure still in its
-//!    cooldown ends it too ([`Finish::SharedFailure`]); a live lease of another member means wait
-//!    (or, for a member that still has an unexpired token of its own, keep serving it:
-//!    [`Finish::ServeCurrent`]); no lease means try to take it;
+//!    cooldown ends it too ([`Finish::SharedFailure`]); a live lease of another member means wait;
+//!    no lease means try to take it. A member that still has an unexpired token of its own never
+//!    waits (for another member, or for a slow store): it keeps serving that token
+//!    ([`Finish::ServeCurrent`]) and looks again later;
 //! 2. taking the lease is atomic in the store and refused while a fresh token, a failure in its
 //!    cooldown or another live lease is there (the reply then is the state that refused it);
 //! 3. the holder requests, then writes the token *and* releases the lease in one store step
@@ -534,6 +535,11 @@ impl<T: Clone + PartialEq, F: Clone> Refresh<T, F> {
     ) -> Step<T, F> {
         let (acquired, snapshot) = match reply {
             StoreReply::Ok(ok) => ok,
+            StoreReply::Slow if self.has_current && leasing => {
+                // The lease may still be taken when the call goes through: give it back.
+                self.state = State::Writing(Finish::ServeCurrent);
+                return Step::Release;
+            }
             StoreReply::Slow => return self.wait_or_fall_back(),
             StoreReply::Down => return self.fall_back(FallbackReason::StoreDown),
         };
@@ -568,9 +574,6 @@ impl<T: Clone + PartialEq, F: Clone> Refresh<T, F> {
             });
         }
         if lease.is_some() {
-            if self.has_current {
-                return self.finish(Finish::ServeCurrent);
-            }
             return self.wait_or_fall_back();
         }
         if leasing {
@@ -598,8 +601,12 @@ impl<T: Clone + PartialEq, F: Clone> Refresh<T, F> {
         Step::Request
     }
 
-    /// A jittered pause within what is left of the budget, or the fallback once it is spent.
+    /// A jittered pause within what is left of the budget, or the fallback once it is spent. A
+    /// member with an unexpired token of its own never waits: it keeps serving that token.
     fn wait_or_fall_back(&mut self) -> Step<T, F> {
+        if self.has_current {
+            return self.finish(Finish::ServeCurrent);
+        }
         let left = self.config.wait_budget_ms - self.elapsed_ms();
         if left.is_nan() || left <= 0.0 {
             return self.fall_back(FallbackReason::BudgetSpent);

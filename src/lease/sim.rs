@@ -549,7 +549,7 @@ fn scenario(faults: bool) -> impl Strategy<Value = Scenario> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 128,
+        cases: 256,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

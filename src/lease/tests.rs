@@ -286,6 +286,33 @@ fn a_member_with_a_current_token_keeps_serving_it_while_another_refreshes() {
 }
 
 #[test]
+fn a_member_with_a_current_token_does_not_wait_for_a_slow_store() {
+    let mut m = member(true);
+    m.start(T0);
+    assert_eq!(
+        m.feed(T0 + 1_000.0, Event::Read(StoreReply::Slow)),
+        Step::Done(Finish::ServeCurrent)
+    );
+    // a TryLease that timed out may still go through: the lease is given back
+    let mut m = member(true);
+    m.start(T0);
+    m.feed(T0, read(empty()));
+    assert_eq!(
+        m.feed(T0 + 1_000.0, Event::Leased(StoreReply::Slow)),
+        Step::Release
+    );
+    assert_eq!(
+        m.feed(T0 + 2_000.0, Event::Written(StoreReply::Slow)),
+        Step::Done(Finish::ServeCurrent)
+    );
+    assert!(!m.is_holder());
+    // and the store being down still means a request (the cached token covers its failure)
+    let mut m = member(true);
+    m.start(T0);
+    assert_eq!(m.feed(T0, Event::Read(StoreReply::Down)), Step::Request);
+}
+
+#[test]
 fn a_shared_failure_in_its_cooldown_ends_the_refresh_without_a_request() {
     let mut m = member(false);
     m.start(T0);
