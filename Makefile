@@ -89,7 +89,7 @@ test-wasm: setup-rust setup-node
 	node tests/wasm/run.mjs
 
 test-node: build setup-node-versions setup-system
-	node --test --test-reporter=spec tests/node/
+	node --test --test-reporter=spec tests/node/ tests/stores/ tests/fleet/
 
 test-types: build
 	node tests/types/run.mjs

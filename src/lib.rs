@@ -27,6 +27,7 @@ pub mod body;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod lease;
 mod num;
 pub mod options;
 pub mod request;
