@@ -24,7 +24,7 @@ pub const DATA_KEYS: [&str; 7] = [
 ];
 
 /// The JavaScript options (functions and objects), in the order they are read.
-pub const HANDLE_KEYS: [&str; 4] = ["fetch", "signal", "store", "onStoreError"];
+pub const HANDLE_KEYS: [&str; 5] = ["fetch", "signal", "store", "onStoreError", "onFleetEvent"];
 
 /// The data options as given: `None` when absent (or `undefined`), `Some(Value::Null)` for `null`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

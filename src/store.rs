@@ -70,16 +70,12 @@ pub enum StoredProblem {
     NotFresh,
 }
 
-/// Check a token read from a store: it must be a well-formed AccessToken, and fresh at `now_ms`
-/// (before its refresh point for this client's `skew_s`).
-pub fn check_stored(
-    fields: StoredFields,
-    now_ms: f64,
-    skew_s: f64,
-) -> Result<Token, StoredProblem> {
+/// Check the shape of a token read from a store: a well-formed AccessToken (its freshness is not
+/// judged here).
+pub fn well_formed(fields: StoredFields) -> Result<Token, StoredProblem> {
     let access_token = fields
         .access_token
-        .filter(|t| !t.is_empty())
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| (0x20..=0x7e).contains(&b)))
         .ok_or(StoredProblem::Malformed)?;
     let token_type = fields
         .token_type
@@ -94,11 +90,6 @@ pub fn check_stored(
         .filter(|v| v.is_finite() && *v >= 0.0 && *v <= MAX_VALID_TIME_MS)
         .ok_or(StoredProblem::Malformed)?;
     let scope = fields.scope.map_err(|()| StoredProblem::Malformed)?;
-    // Written so that a NaN clock also counts as not fresh.
-    let fresh = now_ms < refresh_at_ms(expires_at, expires_in, skew_s);
-    if !fresh {
-        return Err(StoredProblem::NotFresh);
-    }
     Ok(Token {
         access_token,
         token_type,
@@ -106,6 +97,22 @@ pub fn check_stored(
         expires_at,
         scope,
     })
+}
+
+/// Check a token read from a store: it must be a well-formed AccessToken, and fresh at `now_ms`
+/// (before its refresh point for this client's `skew_s`).
+pub fn check_stored(
+    fields: StoredFields,
+    now_ms: f64,
+    skew_s: f64,
+) -> Result<Token, StoredProblem> {
+    let token = well_formed(fields)?;
+    // Written so that a NaN clock also counts as not fresh.
+    let fresh = now_ms < refresh_at_ms(token.expires_at, token.expires_in, skew_s);
+    if !fresh {
+        return Err(StoredProblem::NotFresh);
+    }
+    Ok(token)
 }
 
 /// The ttl to write a new token with: whole seconds until its refresh point (the store then drops it

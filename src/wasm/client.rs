@@ -14,7 +14,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::abort::{bounded, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
-use super::options::{read, snapshot};
+use super::fleet::{self, kind, Ended, LeaseRun};
+use super::options::{hook, read, snapshot};
 use super::request::request_token;
 use crate::body::StoredToken;
 use crate::cache::{Decision, Outcome, TokenCache};
@@ -23,7 +24,7 @@ use crate::error::{Error, ErrorCode};
 use crate::store::{check_stored, store_key, ttl_seconds, StoredProblem, STORE_TIMEOUT_MS};
 
 /// The members of an `AccessToken` read back from a store.
-const STORED_KEYS: [&str; 5] = [
+pub const STORED_KEYS: [&str; 5] = [
     "access_token",
     "token_type",
     "expires_in",
@@ -36,8 +37,13 @@ struct Inner {
     skew_s: f64,
     fetch: Option<Function>,
     store: Option<Object>,
+    /// `store.lease`, when the store offers one (all five methods).
+    lease: Option<Object>,
     on_store_error: Option<Function>,
+    on_fleet_event: Option<Function>,
     key: String,
+    /// The last token this client got (kept while a lease refresh runs: an unexpired one is served).
+    current: RefCell<Option<crate::response::Token>>,
     cache: RefCell<TokenCache<Promise>>,
     /// The refresh in flight (its ticket and the promise its callers share).
     inflight: RefCell<Option<(u64, Promise)>>,
@@ -56,14 +62,8 @@ fn client(options: &JsValue) -> Result<Inner, Error> {
     let skew_s = raw.refresh_skew_seconds()?;
     let config = validate(&raw.options()?)?;
     let fetch = handles.fetch()?;
-    let on_store_error = match &handles.on_store_error {
-        v if v.is_undefined() || v.is_null() => None,
-        v => Some(
-            v.dyn_ref::<Function>()
-                .cloned()
-                .ok_or_else(|| Error::config("onStoreError must be a function"))?,
-        ),
-    };
+    let on_store_error = hook(&handles.on_store_error, "onStoreError")?;
+    let on_fleet_event = hook(&handles.on_fleet_event, "onFleetEvent")?;
     let store = match &handles.store {
         v if v.is_undefined() || v.is_null() => None,
         v => {
@@ -74,16 +74,30 @@ fn client(options: &JsValue) -> Result<Inner, Error> {
                     "store must be a TokenStore: get(key) and set(key, token, ttlSeconds)",
                 ));
             }
-            Some(v.clone().unchecked_into())
+            Some(v.clone().unchecked_into::<Object>())
         }
     };
+    let lease = store.as_ref().and_then(|s| {
+        let lease = Reflect::get(s, &JsValue::from_str("lease")).ok()?;
+        let has = |m: &str| {
+            Reflect::get(&lease, &JsValue::from_str(m)).is_ok_and(|f| f.is_function())
+        };
+        let complete = lease.is_object()
+            && ["read", "acquire", "publish", "fail", "release"]
+                .into_iter()
+                .all(has);
+        complete.then(|| lease.unchecked_into::<Object>())
+    });
     Ok(Inner {
         key: store_key(&config.base_url, &config.client_id),
         config,
         skew_s,
         fetch,
         store,
+        lease,
         on_store_error,
+        on_fleet_event,
+        current: RefCell::new(None),
         cache: RefCell::new(TokenCache::new(skew_s)),
         inflight: RefCell::new(None),
         fresh_until: Cell::new(0.0),
@@ -192,12 +206,16 @@ async fn run_refresh(
     if wait > 0.0 {
         sleep(wait, None).await;
     }
+    if let Some(lease) = &inner.lease {
+        return lease_refresh(inner, lease, ticket, force).await;
+    }
     let mut store_up = true;
     if let (Some(store), false) = (&inner.store, force) {
         match store_call(store, "get", &[JsValue::from_str(&inner.key)]).await {
             Err(cause) => {
                 store_up = false;
                 inner.report(
+                    kind::STORE_FAILED,
                     "token store get() failed; requesting a new token instead",
                     cause,
                 );
@@ -206,6 +224,7 @@ async fn run_refresh(
             Ok(value) => match stored_token(&value, inner.skew_s) {
                 Ok(token) => {
                     let js = token_to_js(&token);
+                    *inner.current.borrow_mut() = Some(token.clone());
                     let _ = inner.cache.borrow_mut().succeed(
                         ticket,
                         Promise::resolve(&js),
@@ -217,7 +236,8 @@ async fn run_refresh(
                 }
                 Err(StoredProblem::NotFresh) => {}
                 Err(StoredProblem::Malformed) => inner.report(
-                    "token store returned a value that is not an AccessToken; ignoring it",
+                    kind::NOT_A_TOKEN,
+                    "token store returned a value that is not an AccessToken; the next token overwrites it",
                     JsValue::UNDEFINED,
                 ),
             },
@@ -235,6 +255,7 @@ async fn run_refresh(
     };
     let js = token_to_js(&token);
     let now = Date::now();
+    *inner.current.borrow_mut() = Some(token.clone());
     let _ = inner.cache.borrow_mut().succeed(
         ticket,
         Promise::resolve(&js),
@@ -251,6 +272,7 @@ async fn run_refresh(
             ];
             if let Err(cause) = store_call(store, "set", &args).await {
                 inner.report(
+                    kind::STORE_FAILED,
                     "token store set() failed; the token is still cached locally",
                     cause,
                 );
@@ -295,16 +317,67 @@ async fn store_call(store: &Object, method: &str, args: &[JsValue]) -> Result<Js
     }
 }
 
+/// A refresh through the store's lease (see [`super::fleet`]), its end applied to the cache.
+async fn lease_refresh(
+    inner: &Inner,
+    lease: &Object,
+    ticket: u64,
+    force: bool,
+) -> Result<JsValue, JsValue> {
+    let now = Date::now();
+    let current = inner
+        .current
+        .borrow()
+        .clone()
+        .filter(|t| now < t.expires_at);
+    let report = |kind: &str, message: &str, cause: JsValue| inner.report(kind, message, cause);
+    let ended = fleet::run(LeaseRun {
+        lease,
+        key: &inner.key,
+        config: &inner.config,
+        skew_s: inner.skew_s,
+        fetch: inner.fetch.as_ref(),
+        current,
+        force,
+        report: &report,
+        on_event: inner.on_fleet_event.as_ref(),
+    })
+    .await;
+    let now = Date::now();
+    match ended {
+        Ended::Token(token) => {
+            let js = token_to_js(&token);
+            *inner.current.borrow_mut() = Some(token.clone());
+            let _ = inner.cache.borrow_mut().succeed(
+                ticket,
+                Promise::resolve(&js),
+                token.expires_at,
+                token.expires_in,
+                now,
+            );
+            Ok(js)
+        }
+        Ended::ServeCurrent | Ended::Failed(_) => {
+            let outcome = inner.cache.borrow_mut().fail(ticket, now);
+            match (outcome, ended) {
+                (Outcome::Stale(p) | Outcome::Token(p), _) => JsFuture::from(p).await,
+                (Outcome::Fail, Ended::Failed(error)) => Err(error_to_js(&error)),
+                (Outcome::Fail, _) => Err(error_to_js(&Error::new(
+                    ErrorCode::NetworkError,
+                    "another member of the fleet is refreshing the token and this client's token has expired",
+                ))),
+            }
+        }
+    }
+}
+
 impl Inner {
-    /// Tell `onStoreError` (never throws into the refresh).
-    fn report(&self, message: &str, cause: JsValue) {
+    /// Tell `onStoreError` (never throws into the refresh): an `AltPayOAuthError` with its `kind`
+    /// (`store_failed`, `not_a_token`, `lease_lost`) and the `cause` when there is one.
+    fn report(&self, kind: &str, message: &str, cause: JsValue) {
         let Some(hook) = &self.on_store_error else {
             return;
         };
-        let error = error_to_js(&Error::new(ErrorCode::NetworkError, message));
-        if !cause.is_undefined() {
-            let _ = Reflect::set(&error, &JsValue::from_str("cause"), &cause);
-        }
-        let _ = hook.call1(&JsValue::UNDEFINED, &error);
+        let _ = hook.call1(&JsValue::UNDEFINED, &fleet::store_error(kind, message, cause));
     }
 }

@@ -13,13 +13,14 @@
 //!   the JavaScript `AltPayOAuthError` (`js/error.js`).
 //!
 //! [`client`] is `TokenClient`'s Rust half: the core's refresh state machine, the store calls and the
-//! refreshes themselves.
+//! refreshes themselves; [`fleet`] drives the core's lease protocol when the store offers a lease.
 
 pub mod abort;
 pub mod bindings;
 pub mod client;
 pub mod convert;
 pub mod exports;
+pub mod fleet;
 pub mod options;
 pub mod request;
 pub mod transport;

@@ -28,6 +28,9 @@ pub struct Handles {
     /// `onStoreError`
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub on_store_error: JsValue,
+    /// `onFleetEvent`
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on_fleet_event: JsValue,
 }
 
 impl Handles {
@@ -49,6 +52,18 @@ impl Handles {
     pub fn signal(&self) -> Result<Option<AbortSignal>, Error> {
         signal(&self.signal)
     }
+}
+
+/// An optional function option (`onStoreError`, `onFleetEvent`).
+pub fn hook(value: &JsValue, name: &str) -> Result<Option<Function>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .dyn_ref::<Function>()
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| Error::config(format!("{name} must be a function")))
 }
 
 /// An optional AbortSignal argument.
