@@ -4,13 +4,14 @@
 //! protocol's wait budget and the request's own timeout and retries bound them).
 
 use js_sys::{Array, Date, Function, Math, Object, Reflect};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::abort::{bounded, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
 use super::options::snapshot;
+use super::transport::prop;
 use crate::body::StoredToken as StoredBody;
 use crate::error::{Error, ErrorCode};
 use crate::lease::{
@@ -33,7 +34,7 @@ pub mod kind {
 
 /// A failed request as the fleet shares it through the store: never the secret (the message was
 /// redacted before it was shared, and is redacted again when read back).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedError {
     /// The error code.
@@ -41,10 +42,10 @@ pub struct SharedError {
     /// The error message.
     pub message: String,
     /// The HTTP status, when there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// `Retry-After` in seconds, when the server sent one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<f64>,
 }
 
@@ -282,102 +283,62 @@ async fn call(r: &LeaseRun<'_>, method: &str, args: &[JsValue]) -> StoreReply<Js
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LeaseState {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    token: JsValue,
-    #[serde(default)]
-    ttl_ms: Option<f64>,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    lease: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    failure: JsValue,
-    #[serde(default)]
-    acquired: Option<bool>,
-}
-
-/// A `LeaseState` as the protocol's snapshot (and whether the lease was acquired). Anything odd
-/// reads as absent; a stored value that is not a token is reported.
-fn snapshot_of(r: &LeaseRun<'_>, value: &JsValue) -> (bool, Snapshot<Token, SharedError>) {
-    let empty = Snapshot {
-        token: None,
-        lease: None,
-        failure: None,
-    };
-    let Ok(copy) = snapshot(value, &["ttlMs", "acquired"], &["token", "lease", "failure"]) else {
-        return (false, empty);
-    };
-    let Ok(state) = serde_wasm_bindgen::from_value::<LeaseState>(copy.into()) else {
-        return (false, empty);
-    };
-    let now = Date::now();
-    let token = if state.token.is_null() || state.token.is_undefined() {
+/// A `LeaseState` (`{ token, ttlMs, lease: { owner }, failure: { value, count, cooldownMs },
+/// acquired }`) as the protocol's snapshot, and whether the lease was acquired. Read property by
+/// property (a throwing getter reads as absent); a stored value that is not a token is reported.
+fn snapshot_of(r: &LeaseRun<'_>, state: &JsValue) -> (bool, Snapshot<Token, SharedError>) {
+    let stored_value = prop(state, "token");
+    let token = if stored_value.is_null() || stored_value.is_undefined() {
         None
+    } else if let Some(token) = stored(&stored_value) {
+        let remaining_ms = prop(state, "ttlMs")
+            .as_f64()
+            .unwrap_or(token.expires_at - Date::now());
+        Some(StoredToken {
+            expires_in_s: token.expires_in,
+            token,
+            remaining_ms,
+        })
     } else {
-        match stored(&state.token) {
-            Some(token) => {
-                let remaining_ms = state.ttl_ms.unwrap_or(token.expires_at - now);
-                Some(StoredToken {
-                    expires_in_s: token.expires_in,
-                    token,
-                    remaining_ms,
-                })
-            }
-            None => {
-                (r.report)(
-                    kind::NOT_A_TOKEN,
-                    "token store holds a value that is not an AccessToken; the next token overwrites it",
-                    JsValue::UNDEFINED,
-                );
-                None
-            }
-        }
+        (r.report)(
+            kind::NOT_A_TOKEN,
+            "token store holds a value that is not an AccessToken; the next token overwrites it",
+            JsValue::UNDEFINED,
+        );
+        None
     };
-    let lease = snapshot(&state.lease, &["owner"], &[])
-        .ok()
-        .and_then(|o| Reflect::get(&o, &JsValue::from_str("owner")).ok())
-        .and_then(|o| o.as_string())
+    let lease = prop(&prop(state, "lease"), "owner")
+        .as_string()
         .map(|owner| LeaseView { owner });
-    let failure = failure_of(&state.failure);
+    let failure = prop(state, "failure");
+    let failure = failure.is_object().then(|| {
+        let value = prop(&failure, "value");
+        let text = |k: &str| prop(&value, k).as_string();
+        FailureView {
+            failure: SharedError {
+                code: text("code").unwrap_or_else(|| ErrorCode::NetworkError.as_str().into()),
+                message: text("message").unwrap_or_else(|| "the token request failed".into()),
+                status: prop(&value, "status")
+                    .as_f64()
+                    .filter(|s| (0.0..=999.0).contains(s))
+                    .map(|s| s as u16),
+                retry_after: prop(&value, "retryAfter").as_f64(),
+            },
+            count: prop(&failure, "count")
+                .as_f64()
+                .unwrap_or(0.0)
+                .clamp(0.0, f64::from(u32::MAX)) as u32,
+            cooldown_ms: prop(&failure, "cooldownMs").as_f64().unwrap_or(0.0).max(0.0),
+        }
+    });
     (
-        state.acquired == Some(true),
+        prop(state, "acquired").as_bool() == Some(true),
         Snapshot {
             token,
             lease,
             failure,
         },
     )
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FailureState {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    value: JsValue,
-    #[serde(default)]
-    count: f64,
-    #[serde(default)]
-    cooldown_ms: f64,
-}
-
-fn failure_of(value: &JsValue) -> Option<FailureView<SharedError>> {
-    let copy = snapshot(value, &["count", "cooldownMs"], &["value"]).ok()?;
-    let state: FailureState = serde_wasm_bindgen::from_value(copy.into()).ok()?;
-    let shared = snapshot(&state.value, &["code", "message", "status", "retryAfter"], &[])
-        .ok()
-        .and_then(|o| serde_wasm_bindgen::from_value::<SharedError>(o.into()).ok())
-        .unwrap_or(SharedError {
-            code: ErrorCode::NetworkError.as_str().into(),
-            message: "the token request failed".into(),
-            status: None,
-            retry_after: None,
-        });
-    Some(FailureView {
-        failure: shared,
-        count: state.count.clamp(0.0, f64::from(u32::MAX)) as u32,
-        cooldown_ms: state.cooldown_ms.max(0.0),
-    })
 }
 
 /// A stored value, if it is a well-formed AccessToken (freshness is the store's TTL's business).

@@ -84,7 +84,7 @@ pub async fn attempt(
 
 /// A property of an object that may be anything a custom fetch returned (a throwing getter reads
 /// as `undefined`).
-fn prop(target: &JsValue, key: &str) -> JsValue {
+pub fn prop(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
