@@ -2,7 +2,7 @@
 //! loopback. Run them with plain `wasm-pack test --node` from the repository root (`make test-wasm`):
 //! the suites start their own servers in the test process on first use (tests/wasm/servers.mjs, bound
 //! in tests/wasm/support.rs); nothing has to run beforehand and no environment variable is read.
-//! One suite: `wasm-pack test --node --test wasm_token -- retries::`.
+//! One module: `wasm-pack test --node -- --test wasm_token -- retries::`.
 //!
 //! Every rejection goes through `support::check`: the error class, the exact code / status / details /
 //! retryAfter, and the client secret and Basic credentials absent from every text form of the error.
