@@ -1,6 +1,6 @@
-//! One options object used for many calls: what `createOAuthToken` validated the first time is reused
-//! only while the object's values are unchanged (js/glue.js `driveRemembered`); any change is seen on
-//! the next call, exactly as if the object were new.
+//! One options object used for many calls: `createOAuthToken` reads and validates the object afresh on
+//! every call, so a value changed since the previous call (credentials, `baseUrl`, `fetch`, `signal`, a
+//! getter that now throws, ...) is seen on the next call, exactly as if the object were new.
 
 use crate::support::*;
 use serde_json::json;
@@ -9,7 +9,7 @@ use wasm_bindgen_test::*;
 
 #[wasm_bindgen_test]
 async fn a_changed_secret_or_client_id_is_used_on_the_next_call() {
-    let lane = lane("remembered-credentials");
+    let lane = lane("reread-credentials").await;
     let options = lane.options();
     ok(&options).await;
     ok(&options).await;
@@ -54,7 +54,7 @@ async fn a_changed_secret_or_client_id_is_used_on_the_next_call() {
 
 #[wasm_bindgen_test]
 async fn a_value_made_invalid_after_a_success_is_invalid_config_and_sends_nothing() {
-    let lane = lane("remembered-invalid");
+    let lane = lane("reread-invalid").await;
     let options = lane.options();
     ok(&options).await;
     let cases = [
@@ -82,7 +82,7 @@ async fn a_value_made_invalid_after_a_success_is_invalid_config_and_sends_nothin
 
 #[wasm_bindgen_test]
 async fn fetch_and_signal_are_read_on_every_call() {
-    let lane = lane("remembered-fetch-signal");
+    let lane = lane("reread-fetch-signal").await;
     let options = lane.options();
     ok(&options).await;
     let fetch = CountingFetch::new();
@@ -110,7 +110,7 @@ async fn a_getter_that_throws_after_a_success_is_invalid_config() {
         "base, id, secret",
         "let n = 0; return { clientSecret: secret, baseUrl: base, get clientId() { if (++n > 1) throw new Error('boom'); return id; } }",
     );
-    let lane = lane("remembered-getter");
+    let lane = lane("reread-getter").await;
     let options = call_js(
         &make,
         &[
