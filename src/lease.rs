@@ -677,7 +677,7 @@ impl<T: Clone + PartialEq, F: Clone> Refresh<T, F> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod sim;
 #[cfg(test)]
 mod tests;

@@ -36,14 +36,6 @@ pub fn push_u64(out: &mut String, mut n: u64) {
     }
 }
 
-/// Append `n` as exactly four lower-case hex digits (the low 16 bits).
-pub fn push_hex4(out: &mut String, n: u32) {
-    for shift in [12, 8, 4, 0] {
-        let d = ((n >> shift) & 0xf) as u8;
-        out.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
-    }
-}
-
 /// ASCII digits (1 to 19 of them) as a number; `None` for anything else.
 pub fn parse_digits(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 19 {
@@ -122,15 +114,6 @@ mod tests {
         let mut s = String::from("x");
         push_u64(&mut s, 42);
         assert_eq!(s, "x42");
-    }
-
-    #[test]
-    fn hex() {
-        for n in [0u32, 0xa, 0x1f, 0x7f, 0x9f, 0xabcd, 0xffff] {
-            let mut s = String::new();
-            push_hex4(&mut s, n);
-            assert_eq!(s, format!("{n:04x}"));
-        }
     }
 
     #[test]

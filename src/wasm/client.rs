@@ -79,9 +79,8 @@ fn client(options: &JsValue) -> Result<Inner, Error> {
     };
     let lease = store.as_ref().and_then(|s| {
         let lease = Reflect::get(s, &JsValue::from_str("lease")).ok()?;
-        let has = |m: &str| {
-            Reflect::get(&lease, &JsValue::from_str(m)).is_ok_and(|f| f.is_function())
-        };
+        let has =
+            |m: &str| Reflect::get(&lease, &JsValue::from_str(m)).is_ok_and(|f| f.is_function());
         let complete = lease.is_object()
             && ["read", "acquire", "publish", "fail", "release"]
                 .into_iter()
@@ -378,6 +377,9 @@ impl Inner {
         let Some(hook) = &self.on_store_error else {
             return;
         };
-        let _ = hook.call1(&JsValue::UNDEFINED, &fleet::store_error(kind, message, cause));
+        let _ = hook.call1(
+            &JsValue::UNDEFINED,
+            &fleet::store_error(kind, message, cause),
+        );
     }
 }

@@ -130,7 +130,10 @@ pub async fn run(r: LeaseRun<'_>) -> Ended {
         MAX_DELAY_MS,
         r.skew_s,
     );
-    let mut entropy = || (Math::random() * 4_294_967_296.0) as u64 * 4_294_967_296 + (Math::random() * 4_294_967_296.0) as u64;
+    let mut entropy = || {
+        (Math::random() * 4_294_967_296.0) as u64 * 4_294_967_296
+            + (Math::random() * 4_294_967_296.0) as u64
+    };
     let rejected = if r.force { r.current.clone() } else { None };
     let mut m: Refresh<Token, SharedError> =
         Refresh::new(config, &mut entropy, r.current.is_some(), r.force, rejected);
@@ -167,7 +170,9 @@ pub async fn run(r: LeaseRun<'_>) -> Ended {
                     JsValue::from(ttl_ms),
                     fresh,
                 ];
-                let reply = call(&r, "acquire", &args).await.map(|v| snapshot_of(&r, &v));
+                let reply = call(&r, "acquire", &args)
+                    .await
+                    .map(|v| snapshot_of(&r, &v));
                 m.feed(Date::now(), Event::Leased(reply))
             }
             Step::Wait { ms } => {
@@ -234,15 +239,15 @@ pub async fn run(r: LeaseRun<'_>) -> Ended {
                         Ended::Token(token)
                     }
                     Finish::Fetched { token, .. } => Ended::Token(token),
-                    Finish::Failed(shared) => Ended::Failed(
-                        own_error.unwrap_or_else(|| shared.error(0.0)),
-                    ),
+                    Finish::Failed(shared) => {
+                        Ended::Failed(own_error.unwrap_or_else(|| shared.error(0.0)))
+                    }
                     Finish::SharedFailure {
                         failure,
                         cooldown_ms,
                     } => Ended::Failed(failure.error(cooldown_ms).redact(&r.config.secrets())),
                     Finish::ServeCurrent => Ended::ServeCurrent,
-                }
+                };
             }
         };
     }
@@ -259,14 +264,22 @@ async fn call(r: &LeaseRun<'_>, method: &str, args: &[JsValue]) -> StoreReply<Js
     let promise = match called {
         Ok(v) => js_sys::Promise::resolve(&v),
         Err(cause) => {
-            (r.report)(kind::STORE_FAILED, &format!("token store lease.{method}() failed"), cause);
+            (r.report)(
+                kind::STORE_FAILED,
+                &format!("token store lease.{method}() failed"),
+                cause,
+            );
             return StoreReply::Down;
         }
     };
     match bounded(promise, STORE_TIMEOUT_MS).await {
         Ok(v) => StoreReply::Ok(v),
         Err(Stopped::Rejected(cause)) => {
-            (r.report)(kind::STORE_FAILED, &format!("token store lease.{method}() failed"), cause);
+            (r.report)(
+                kind::STORE_FAILED,
+                &format!("token store lease.{method}() failed"),
+                cause,
+            );
             StoreReply::Down
         }
         Err(Stopped::Fired(_)) => {
@@ -328,7 +341,10 @@ fn snapshot_of(r: &LeaseRun<'_>, state: &JsValue) -> (bool, Snapshot<Token, Shar
                 .as_f64()
                 .unwrap_or(0.0)
                 .clamp(0.0, f64::from(u32::MAX)) as u32,
-            cooldown_ms: prop(&failure, "cooldownMs").as_f64().unwrap_or(0.0).max(0.0),
+            cooldown_ms: prop(&failure, "cooldownMs")
+                .as_f64()
+                .unwrap_or(0.0)
+                .max(0.0),
         }
     });
     (

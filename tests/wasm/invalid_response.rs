@@ -249,12 +249,21 @@ async fn tokens_that_could_not_be_sent_in_a_header_and_loose_numeric_strings() {
     each_is_invalid(
         &lane,
         vec![
-            ("CR LF header injection", with("access_token", json!("abc\r\nX-Injected: yes"))),
+            (
+                "CR LF header injection",
+                with("access_token", json!("abc\r\nX-Injected: yes")),
+            ),
             ("NUL", with("access_token", json!("a\u{0}b"))),
             ("DEL", with("access_token", json!("a\u{7f}b"))),
             ("CJK", with("access_token", json!("tok\u{4e00}"))),
-            ("expires_in with a space", with("expires_in", json!(" 3600"))),
-            ("expires_in with a point", with("expires_in", json!("3600.0"))),
+            (
+                "expires_in with a space",
+                with("expires_in", json!(" 3600")),
+            ),
+            (
+                "expires_in with a point",
+                with("expires_in", json!("3600.0")),
+            ),
             ("expires_in 1.5", with("expires_in", json!("1.5"))),
             ("expires_in exponent", with("expires_in", json!("1e3"))),
         ],
