@@ -117,8 +117,7 @@ const LANES = {
   denied: { step: { status: 403 }, code: "invalid_credentials", weight: 1 },
   big: { step: { bodyBytes: 2 * MiB }, code: "invalid_response", weight: 1 },
 };
-// --skip-midbody: leave out the mid-body resets (tests/hardening/soak.test.mjs does, until the leak of
-// js/glue.js `attempt()` after a failed body read is fixed: see faults.test.mjs, "no memory kept").
+// --skip-midbody: leave out the mid-body resets (a diagnosis switch; the soak runs them by default).
 if (args.includes("--skip-midbody")) delete LANES.midreset;
 const wheel = Object.entries(LANES).flatMap(([name, l]) => Array(l.weight).fill(name));
 

@@ -1,7 +1,6 @@
-// Per-attempt timeouts (`timeoutMs`) in Node, where attempts made with Node's own fetch share one
-// unref'd timer (js/glue.js "attempt deadlines") and any other fetch gets a timer of its own:
-// every attempt still times out at its own deadline, and nothing keeps a process alive, or lets it
-// exit, when it should not.
+// Per-attempt timeouts (`timeoutMs`) in Node: each attempt's abort guard (src/wasm/abort.rs) has a timer
+// of its own, cleared when the attempt ends. Every attempt times out at its own deadline, with Node's
+// fetch or any other, and nothing keeps a process alive, or lets it exit, when it should not.
 // Run: node --test tests/node/   (after `make build`)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
