@@ -96,18 +96,21 @@ export function writeReport(R, root) {
     for (const [n, v] of Object.entries(rr)) {
       md.push(`| ${n} | ${fmtMs(v.median)} | ${pct(v.spread)} | ${fmtX(v.pairedRatio.median)} (IQR ${v.pairedRatio.q1.toFixed(2)}–${v.pairedRatio.q3.toFixed(2)}) | ${fmtX(v.ratio)} | ${v.requests} |`);
     }
-    const reqOk = altR.pairedRatio.median <= 1.05;
-    const fasterThanPeers = peers.every((p) => rr[p].pairedRatio.median > altR.pairedRatio.median);
+    // The target compares with a hand-written fetch that carries the same per-attempt timeout
+    // (AbortSignal.timeout(10000)): the ratio of the two paired ratios to the plain fetch.
+    const withTimeout = rr["hand-written fetch + 10 s timeout"];
+    const vsTimeout = altR.pairedRatio.median / withTimeout.pairedRatio.median;
+    const reqOk = vsTimeout <= 1.25;
     const o4t = rr["oauth4webapi + 10 s timeout"];
     md.push(
       ``,
-      `Target ≤ 1.05x hand-written: ${verdict(reqOk)} (${fmtX(altR.pairedRatio.median)}). Faster than every peer: ${verdict(fasterThanPeers)} ` +
-        `(${peers.map((p) => `${p} ${fmtX(rr[p].pairedRatio.median)}`).join(", ")})` +
-        (o4t ? `; with the same timeout, oauth4webapi is ${fmtX(o4t.pairedRatio.median)}.` : "."),
+      `Target ≤ 1.25x a hand-written fetch with the same timeout (aim 1.15x): ${verdict(reqOk)} (${fmtX(vsTimeout)}; ${fmtX(altR.pairedRatio.median)} the plain fetch). ` +
+        `Peers: ${peers.map((p) => `${p} ${fmtX(rr[p].pairedRatio.median)}`).join(", ")}` +
+        (o4t ? `; oauth4webapi with the same timeout ${fmtX(o4t.pairedRatio.median)}.` : "."),
       ``,
     );
     sum.push(
-      `request path   ${run.node}: altpay ${fmtMs(altR.median)}/req = ${fmtX(altR.pairedRatio.median)} hand-written (target 1.05x: ${reqOk ? "met" : "MISSED"}; +timeout row ${fmtX(rr["hand-written fetch + 10 s timeout"].pairedRatio.median)}); ` +
+      `request path   ${run.node}: altpay ${fmtMs(altR.median)}/req = ${fmtX(vsTimeout)} hand-written fetch with the same timeout (target 1.25x: ${reqOk ? "met" : "MISSED"}; aim 1.15x), ${fmtX(altR.pairedRatio.median)} without; ` +
         `peers ${peers.map((p) => `${p} ${fmtX(rr[p].pairedRatio.median)}`).join(", ")}`,
     );
   }
@@ -131,14 +134,15 @@ export function writeReport(R, root) {
     if (n === "requests") continue;
     md.push(`| ${n} | ${ops(v.awaited.median)} | ${pct(v.awaited.spread)} | ${fmtX(v.awaited.pairedRatio.median)} | ${ops(v.calls.median)} | ${pct(v.calls.spread)} | ${fmtX(v.calls.pairedRatio.median)} |`);
   }
-  const cachedOk = altC.awaited.pairedRatio.median <= 2;
-  const cachedCallOk = altC.calls.pairedRatio.median <= 2;
+  // Target: at most 1x; paired medians move by about 2 % between runs on this machine.
+  const cachedOk = altC.awaited.pairedRatio.median <= 1.02;
+  const cachedCallOk = altC.calls.pairedRatio.median <= 1.02;
   md.push(
     ``,
-    `Target ≤ 2x the hand-written JS: awaited ${verdict(cachedOk)} (${fmtX(altC.awaited.pairedRatio.median)}); call only ${verdict(cachedCallOk)} (${fmtX(altC.calls.pairedRatio.median)}).`,
+    `Target ≤ 1x the hand-written JS (within the ±2 % noise of paired medians here): awaited ${verdict(cachedOk)} (${fmtX(altC.awaited.pairedRatio.median)}); call only ${verdict(cachedCallOk)} (${fmtX(altC.calls.pairedRatio.median)}).`,
     ``,
   );
-  sum.push(`cached path    altpay ${ops(altC.awaited.median)} awaited = ${fmtX(altC.awaited.pairedRatio.median)} memoised JS; call-only ${fmtX(altC.calls.pairedRatio.median)} (target 2x: awaited ${cachedOk ? "met" : "MISSED"}, call-only ${cachedCallOk ? "met" : "MISSED"})`);
+  sum.push(`cached path    altpay ${ops(altC.awaited.median)} awaited = ${fmtX(altC.awaited.pairedRatio.median)} memoised JS; call-only ${fmtX(altC.calls.pairedRatio.median)} (target 1x: awaited ${cachedOk ? "met" : "MISSED"}, call-only ${cachedCallOk ? "met" : "MISSED"})`);
 
   // ---- concurrency
   const k = R.concurrency;
@@ -162,7 +166,7 @@ export function writeReport(R, root) {
 
   // ---- cold start
   const cs = R.cold.results;
-  md.push(`## Cold start: a fresh Node process, import, one token`, ``);
+  md.push(`## Cold start: a fresh ${R.cold.node ?? "Node"} process, import, one token`, ``);
   md.push(
     `Each sample spawns \`node bench/cold/child.mjs <kind> <url>\`: import the client (\`import("altpay-oauth")\` resolves through \`pkg/package.json\` \`exports\`, like an installed package), get one token from the local server, exit. ` +
       `${R.cold.rounds} interleaved rounds after two warm-up rounds. "wall" is spawn to exit, measured by the parent; "to token" is \`performance.now()\` in the child when the token arrived (time since the process started). ` +
@@ -174,8 +178,9 @@ export function writeReport(R, root) {
   for (const [n, v] of Object.entries(cs)) {
     md.push(`| ${n} | ${fmtMs(v.wall.median)} | ${pct(v.wall.spread)} | ${fmtMs(v.sinceStart.median)} | ${fmtMs(v.import.median)} | ${fmtMs(v.addedOverNodeMs)} | ${fmtX(v.wallRatioVsOauth4.median)} | ${fmtX(v.sinceStartRatioVsOauth4.median)} |`);
   }
-  md.push(``);
-  sum.push(`cold start     altpay ${fmtMs(cs.altpay.wall.median)} wall = ${fmtX(cs.altpay.wallRatioVsOauth4.median)} oauth4webapi (to token: ${fmtX(cs.altpay.sinceStartRatioVsOauth4.median)}); import alone ${fmtMs(cs.altpay.import.median)} vs ${fmtMs(cs.oauth4webapi.import.median)}`);
+  const coldOk = cs.altpay.wallRatioVsOauth4.median <= 1.2;
+  md.push(``, `Target ≤ 1.2x oauth4webapi's client-credentials grant (wall, ${R.cold.node ?? "Node"}): ${verdict(coldOk)} (${fmtX(cs.altpay.wallRatioVsOauth4.median)}).`, ``);
+  sum.push(`cold start     ${R.cold.node ?? ""}: altpay ${fmtMs(cs.altpay.wall.median)} wall = ${fmtX(cs.altpay.wallRatioVsOauth4.median)} oauth4webapi (target 1.2x: ${coldOk ? "met" : "MISSED"}; to token: ${fmtX(cs.altpay.sinceStartRatioVsOauth4.median)}); import alone ${fmtMs(cs.altpay.import.median)} vs ${fmtMs(cs.oauth4webapi.import.median)}`);
 
   // ---- memory
   const m = R.memory;
@@ -229,10 +234,23 @@ export function writeReport(R, root) {
   for (const [n, v] of Object.entries(z.bundles)) {
     md.push(`| ${n} | ${KiB(v.browser.raw)} | ${KiB(v.browser.gzip)} | ${KiB(v.neutral.gzip)} | ${v.wasmGzip ? KiB(v.wasmGzip) : "–"} | ${KiB(v.totalGzip)} | ${fmtX(v.totalGzip / hand)} |`);
   }
-  const sizeOk = z.wasm.gzip <= 20 * 1024;
-  md.push(``, `Target: the \`.wasm\` at most 20 KiB gzipped: ${verdict(sizeOk)} (${KiB(z.wasm.gzip)}; the CI budget in \`scripts/size.mjs\` is ${KiB(BUDGETS.wasm)}).`, ``);
+  const sizeOk = z.wasm.gzip <= 64 * 1024;
+  md.push(``, `Target: the \`.wasm\` at most 64 KiB gzipped, aim 48: ${verdict(sizeOk)} (${KiB(z.wasm.gzip)}; the CI budget in \`scripts/size.mjs\` is ${KiB(BUDGETS.wasm)}).`, ``);
+  if (z.crates) {
+    md.push(
+      `### Where the \`.wasm\` goes, crate by crate`,
+      ``,
+      `Code bytes per crate after \`wasm-opt -Oz\` (before gzip; names kept for this count only: \`bench/wasm-breakdown.mjs\`). ` +
+        `Code ${KiB(z.crates.total)}, data section ${KiB(z.crates.data)}; the package's \`.wasm\` is ${KiB(z.crates.gzip)} gzipped.`,
+      ``,
+      `| crate | code | share |`,
+      `| --- | ---: | ---: |`,
+    );
+    for (const r of z.crates.rows) md.push(`| ${r.crate} | ${KiB(r.bytes)} | ${(100 * r.share).toFixed(1)} % |`);
+    md.push(``);
+  }
   const bigPeer = Math.max(...["oauth4webapi", "@badgateway/oauth2-client", "openid-client"].map((p) => z.bundles[p].totalGzip));
-  sum.push(`size           .wasm ${KiB(z.wasm.raw)} raw / ${KiB(z.wasm.gzip)} gzip (target 20 KiB: ${sizeOk ? "met" : "MISSED"}); altpay total ${KiB(z.bundles["altpay-oauth (createOAuthToken)"].totalGzip)} gzip vs peers ≤ ${KiB(bigPeer)}`);
+  sum.push(`size           .wasm ${KiB(z.wasm.raw)} raw / ${KiB(z.wasm.gzip)} gzip (target 64 KiB: ${sizeOk ? "met" : "MISSED"}; aim 48); altpay total ${KiB(z.bundles["altpay-oauth (createOAuthToken)"].totalGzip)} gzip vs peers ≤ ${KiB(bigPeer)}`);
 
   // ---- analysis (hand-written, from profiling) 
   const analysis = join(root, "bench/analysis.md");
@@ -243,13 +261,13 @@ export function writeReport(R, root) {
     {
       title: `Request path, ${runs[0].node}: time per token request (baseline hand-written fetch)`,
       baseline: "hand-written",
-      target: 1.05,
+      target: 1.25,
       bars: Object.entries(rr).filter(([n]) => n !== "hand-written fetch").map(([n, v]) => ({ label: n, value: v.pairedRatio.median, highlight: n.startsWith("altpay") })),
     },
     {
       title: "Cached getToken(): time per call (baseline memoised JS promise)",
       baseline: "memoised JS",
-      target: 2,
+      target: 1,
       bars: Object.entries(cr)
         .filter(([n]) => n !== "requests" && !n.startsWith("hand"))
         .flatMap(([n, v]) => [

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import os from "node:os";
 import { ROOT, startMockProcess, runProcess, median, summary, rotation, nodeBinaries } from "./lib.mjs";
 import { sizes } from "./size.mjs";
+import { crateBreakdown } from "./wasm-breakdown.mjs";
 import { writeReport } from "./report.mjs";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -28,6 +29,7 @@ const env = {
 const results = { env };
 log("sizes");
 results.size = await sizes();
+results.size.crates = crateBreakdown();
 
 const mock = await startMockProcess();
 log(`mock token server (own process) at ${mock.url}`);
@@ -48,7 +50,9 @@ try {
     results[section] = JSON.parse(r.stdout.trim().split("\n").pop());
   }
 
-  log("cold start");
+  // Cold start on the newest Node at hand (the target is judged on Node 24).
+  const coldNode = nodeBinaries()[0];
+  log(`cold start (${coldNode.label})`);
   // The child imports "altpay-oauth" by name, through pkg/package.json "exports", as a user would.
   const nm = join(ROOT, "bench/cold/node_modules");
   if (!existsSync(join(nm, "altpay-oauth"))) {
@@ -62,7 +66,7 @@ try {
   const importMs = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let r = -2; r < ROUNDS; r++) {
     for (const k of rotation(kinds, Math.max(0, r))) {
-      const p = await runProcess([join(ROOT, "bench/cold/child.mjs"), k, mock.lane("cold").baseUrl]);
+      const p = await runProcess([join(ROOT, "bench/cold/child.mjs"), k, mock.lane("cold").baseUrl], { node: coldNode.path });
       if (p.code !== 0) throw new Error(`cold start ${k} failed`);
       if (r < 0) continue; // warm-up (file cache)
       const t = JSON.parse(p.stdout.trim());
@@ -82,7 +86,7 @@ try {
       addedOverNodeMs: median(wall[k].map((v, i) => v - wall.none[i])),
     };
   }
-  results.cold = { rounds: ROUNDS, results: cold };
+  results.cold = { rounds: ROUNDS, node: coldNode.label, results: cold };
 } finally {
   await mock.close();
 }

@@ -1,12 +1,55 @@
-// Diagnostic: group the optimised .wasm code by module. Needs a name-keeping build:
-//   wasm-bindgen --target web --keep-debug --out-dir /tmp/wb --out-name a target/wasm32-unknown-unknown/release/altpay_oauth.wasm
-//   wasm-opt -Oz -g <the feature flags of Cargo.toml> /tmp/wb/a_bg.wasm -o /tmp/wb/opt.wasm
-//   node bench/wasm-breakdown.mjs [/tmp/wb/opt.wasm]
-import { functionSizes } from "./wasm-sections.mjs";
-import { readFileSync } from "node:fs";
-const f = functionSizes(readFileSync(process.argv[2] ?? "/tmp/wb/opt.wasm")).sort((a,b)=>b.size-a.size);
-const total = f.reduce((a, x) => a + x.size, 0);
-const groups = [["core::fmt (Debug/Display/format!)", /fmt/],["altpay_oauth::json", /altpay_oauth4json/],["altpay_oauth::response", /altpay_oauth8response/],["altpay_oauth::wasm", /altpay_oauth4wasm/],["altpay_oauth::config", /altpay_oauth6config/],["altpay_oauth::retry", /altpay_oauth5retry/],["altpay_oauth::store", /altpay_oauth5store/],["altpay_oauth::cache", /altpay_oauth5cache/],["altpay_oauth (other)", /altpay_oauth/],["js_sys futures/closures", /future|closure|Closure|task/],["js_sys", /js_sys/],["wasm_bindgen", /wasm_bindgen|wbindgen|wbg/],["dlmalloc/alloc", /dlmalloc|alloc|memcpy|memset|memmove/],["core::str/utf8", /str/],["core", /core/]];
-const by = {}; for (const x of f) { const g = (groups.find(([, r]) => r.test(x.name)) || ["other"])[0]; by[g] = (by[g] || 0) + x.size; }
-console.log("code:", total, "functions:", f.length); for (const [k,v] of Object.entries(by).sort((a,b)=>b[1]-a[1])) console.log("  "+k.padEnd(36), v, (100*v/total).toFixed(1)+"%");
-for (const x of f.slice(0, 30)) console.log(String(x.size).padStart(6), x.name.slice(0,130));
+// Where the .wasm's bytes go, crate by crate (part of `make bench`; also runnable alone:
+// `node bench/wasm-breakdown.mjs`). The release build in target/ is run through wasm-bindgen with
+// --keep-debug and wasm-opt -Oz -g (the same passes as the package, keeping the name section), and each
+// function's code is charged to the crate its symbol names first; the data section (strings, tables)
+// is listed on its own. Sizes are bytes of code before gzip; the package's gzip total is for scale.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ROOT } from "./lib.mjs";
+import { functionSizes, sections } from "./wasm-sections.mjs";
+
+const FEATURES = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "reference-types", "mutable-globals"];
+
+/** The crate a (demangled) symbol belongs to: its first path segment, `core::fmt` and glue apart. */
+function crateOf(name) {
+  const n = name.replace(/^<+/, "").replace(/\[[0-9a-f]+\]/g, "");
+  if (/^(core::fmt|core::num::flt2dec|core::num::bignum|f64 as core::fmt|f32 as core::fmt)/.test(n) || /as core::fmt::(Display|Debug|Write)>/.test(n)) return "core::fmt (formatting)";
+  const m = /^(?:&(?:mut )?)?(?:dyn )?([a-z_][a-z0-9_]*)::/.exec(n);
+  if (m) return m[1] === "altpay_oauth" ? `altpay_oauth::${(/^altpay_oauth::(\w+)/.exec(n) ?? [])[1] ?? ""}` : m[1];
+  if (/shim|externref|^__wbindgen|^__externref|Closure\(|-> Externref/.test(n)) return "wasm-bindgen generated shims";
+  return "other (primitives, std intrinsics)";
+}
+
+/** { total, data, gzip, rows: [{ crate, bytes, share }] } or null when there is no release build. */
+export function crateBreakdown() {
+  const input = join(ROOT, "target/wasm32-unknown-unknown/release/altpay_oauth.wasm");
+  if (!existsSync(input)) return null;
+  const dir = mkdtempSync(join(tmpdir(), "altpay-wasm-"));
+  try {
+    const bin = (n) => join(ROOT, "node_modules/.bin", n);
+    execFileSync("wasm-bindgen", ["--target", "web", "--keep-debug", "--out-dir", dir, "--out-name", "a", input], { stdio: "ignore" });
+    execFileSync(bin("wasm-opt"), ["-Oz", "-g", ...FEATURES.map((f) => `--enable-${f}`), join(dir, "a_bg.wasm"), "-o", join(dir, "opt.wasm")], { stdio: "ignore" });
+    const buf = readFileSync(join(dir, "opt.wasm"));
+    const fns = functionSizes(buf);
+    const total = fns.reduce((a, f) => a + f.size, 0);
+    const by = new Map();
+    for (const f of fns) by.set(crateOf(f.name), (by.get(crateOf(f.name)) ?? 0) + f.size);
+    const data = sections(buf).filter((s) => s.name === "data").reduce((a, s) => a + s.size, 0);
+    const pkgWasm = join(ROOT, "pkg/altpay_oauth_bg.wasm");
+    const gzip = existsSync(pkgWasm) ? gzipSync(readFileSync(pkgWasm), { level: 9 }).length : null;
+    const rows = [...by].sort((a, b) => b[1] - a[1]).map(([crate, bytes]) => ({ crate, bytes, share: bytes / total }));
+    return { total, data, gzip, rows };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const b = crateBreakdown();
+  if (!b) throw new Error("no release build in target/: run `make build` first");
+  console.log(`code ${b.total} bytes, data ${b.data} bytes (package .wasm ${b.gzip} bytes gzipped)`);
+  for (const r of b.rows) console.log(`  ${r.crate.padEnd(40)} ${String(r.bytes).padStart(7)}  ${(100 * r.share).toFixed(1)}%`);
+}

@@ -68,13 +68,6 @@ export function functionSizes(buf) {
   }
   return fns;
 }
-function crateOf(name) {
-  const m = /^(?:<)?(?:_?ZN\d+)?([a-z_][a-z0-9_]*)(?:::|\d)/.exec(name.replace(/^_ZN\d+/, "")) ;
-  const n = name.replace(/^<|^_ZN/, "");
-  const m2 = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(n);
-  return m2 ? m2[1] : m ? m[1] : name.slice(0, 24);
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const pkgWasm = readFileSync(join(ROOT, "pkg/altpay_oauth_bg.wasm"));
   console.log("pkg/altpay_oauth_bg.wasm sections (bytes):");
@@ -87,10 +80,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const f = functionSizes(b).sort((a, b) => b.size - a.size);
     const total = f.reduce((a, x) => a + x.size, 0);
     console.log(`\n${raw} (before wasm-bindgen/wasm-opt; names kept): code ${total} bytes in ${f.length} functions`);
-    const by = new Map();
-    for (const x of f) by.set(crateOf(x.name), (by.get(crateOf(x.name)) ?? 0) + x.size);
-    console.log("by crate/module:");
-    for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${k.padEnd(30)} ${v} (${((100 * v) / total).toFixed(1)}%)`);
+    // (By crate: bench/wasm-breakdown.mjs.)
     console.log("largest functions:");
     for (const x of f.slice(0, 25)) console.log(`  ${String(x.size).padStart(6)}  ${x.name.slice(0, 140)}`);
   }
