@@ -21,6 +21,10 @@ pub const DEFAULT_RETRIES: u32 = 2;
 pub const MAX_RETRIES: u32 = 10;
 /// Largest `timeoutMs` (the largest delay `setTimeout` supports).
 pub const MAX_TIMEOUT_MS: u32 = 2_147_483_647;
+/// Longest `clientId` and longest `clientSecret`, in UTF-8 bytes (4 KiB each). Real credentials are
+/// tens of bytes; the bound keeps the Basic header within what servers accept and every pass over
+/// the credentials (header building, [`Redactor`](crate::redact::Redactor) tables) small.
+pub const MAX_CREDENTIAL_BYTES: usize = 4_096;
 
 /// A string that must never be shown: `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -182,6 +186,11 @@ fn check_credential(name: &str, value: &str) -> Result<(), Error> {
             " must be a non-empty string",
         ])));
     }
+    if value.len() > MAX_CREDENTIAL_BYTES {
+        return Err(Error::config(format!(
+            "{name} must be at most {MAX_CREDENTIAL_BYTES} bytes long"
+        )));
+    }
     if value.chars().any(char::is_control) {
         return Err(Error::config(text::cat(&[
             name,
@@ -246,11 +255,7 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     while let Some(p) = path.strip_suffix('/') {
         path = p;
     }
-    if path
-        .as_bytes()
-        .split(|&b| b == b'/')
-        .any(|seg| seg == b"." || seg == b"..")
-    {
+    if path.split('/').any(is_dot_segment) {
         return Err(bad("must not contain '.' or '..' path segments"));
     }
     let mut out = text::cat(&[&scheme, "://", &host]);
@@ -262,6 +267,28 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     }
     out.push_str(path);
     Ok(out)
+}
+
+/// A `.` or `..` path segment, also percent-encoded in any case (`%2e`, `.%2E`, `%2e%2e`): a WHATWG
+/// URL parser treats those as dot segments too (so `/a/%2e%2e/oauth` would climb out of `/a`).
+fn is_dot_segment(segment: &str) -> bool {
+    let mut dots = 0;
+    let mut rest = segment;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        } else if let Some(r) = rest
+            .get(..3)
+            .filter(|p| p.eq_ignore_ascii_case("%2e"))
+            .and_then(|_| rest.get(3..))
+        {
+            rest = r;
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots == 1 || dots == 2
 }
 
 /// Split `host[:port]` / `[v6][:port]`; `None` if the port is not a number from 0 to 65535.
@@ -395,6 +422,48 @@ mod tests {
         assert!(m.contains("clientSecret") && !m.contains("hunter"));
         // non-ASCII is fine (UTF-8 in the Basic header)
         assert!(validate(&opts("café", "s€cret")).is_ok());
+    }
+
+    #[test]
+    fn credentials_are_bounded() {
+        let max = "x".repeat(MAX_CREDENTIAL_BYTES);
+        assert!(validate(&opts(&max, &max)).is_ok());
+        let over = "x".repeat(MAX_CREDENTIAL_BYTES + 1);
+        let m = config_err(&opts("id", &over));
+        assert!(m.contains("clientSecret") && m.contains("4096") && !m.contains("xxxx"));
+        assert!(config_err(&opts(&over, "s")).contains("clientId"));
+        // bytes, not characters: 1,366 x 3-byte "€" is 4,098 bytes
+        assert!(config_err(&opts("id", &"€".repeat(1_366))).contains("clientSecret"));
+        for len in [100_000, 1_000_000] {
+            assert!(config_err(&opts("id", &"s".repeat(len))).contains("at most"));
+        }
+    }
+
+    #[test]
+    fn percent_encoded_dot_segments_are_refused() {
+        for bad in [
+            "https://example.com/a/%2e%2e/b",
+            "https://example.com/a/%2E%2e",
+            "https://example.com/a/.%2e/b",
+            "https://example.com/a/%2E./b",
+            "https://example.com/%2e/b",
+            "https://example.com/a/%2E",
+            "http://127.0.0.1:8080/lane/%2e%2E/oauth",
+        ] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidConfig, "{bad}");
+            assert!(e.message.contains("'..'"), "{bad}: {}", e.message);
+        }
+        // not dot segments
+        for ok in [
+            "https://example.com/a/%2e%2e%2e",
+            "https://example.com/a/...",
+            "https://example.com/a/%2ex",
+            "https://example.com/a/x%2e%2e",
+            "https://example.com/a/%2",
+        ] {
+            assert!(normalize_base_url(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod config;
 pub mod error;
 pub mod json;
 mod num;
+pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
