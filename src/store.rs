@@ -46,6 +46,17 @@ fn push_hex(out: &mut String, v: u64) {
     }
 }
 
+/// How far a stored token's `expires_at` may lie beyond `now + expires_in`, in milliseconds: the
+/// clocks of a fleet's members disagree a little. A token is trusted only up to `expires_in` from
+/// when it could have been issued (at the latest now), so a store holding a far-future `expires_at`
+/// (say 31 years ahead with `expires_in: 3600`) cannot keep a token alive.
+pub const STORED_CLOCK_ALLOWANCE_MS: f64 = 60_000.0;
+
+/// A token value that can be sent in a header: 1*VSCHAR (printable ASCII, RFC 6749 Appendix A).
+fn is_vschar_string(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
 /// The fields of a token object read back from a store, before checking.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredFields {
@@ -70,8 +81,10 @@ pub enum StoredProblem {
     NotFresh,
 }
 
-/// Check a token read from a store: it must be a well-formed AccessToken, and fresh at `now_ms`
-/// (before its refresh point for this client's `skew_s`).
+/// Check a token read from a store: it must be a well-formed AccessToken (`access_token` and
+/// `token_type` 1*VSCHAR, like a token from the server), its `expires_at` no later than
+/// `now_ms + expires_in` (+ [`STORED_CLOCK_ALLOWANCE_MS`]), and fresh at `now_ms` (before its refresh
+/// point for this client's `skew_s`).
 pub fn check_stored(
     fields: StoredFields,
     now_ms: f64,
@@ -79,11 +92,11 @@ pub fn check_stored(
 ) -> Result<Token, StoredProblem> {
     let access_token = fields
         .access_token
-        .filter(|t| !t.is_empty())
+        .filter(|t| is_vschar_string(t))
         .ok_or(StoredProblem::Malformed)?;
     let token_type = fields
         .token_type
-        .filter(|t| t.eq_ignore_ascii_case("bearer"))
+        .filter(|t| is_vschar_string(t) && t.eq_ignore_ascii_case("bearer"))
         .ok_or(StoredProblem::Malformed)?;
     let expires_in = fields
         .expires_in
@@ -98,6 +111,11 @@ pub fn check_stored(
     let fresh = now_ms < refresh_at_ms(expires_at, expires_in, skew_s);
     if !fresh {
         return Err(StoredProblem::NotFresh);
+    }
+    // Issued at the latest now: an `expires_at` further ahead than its lifetime is a lie (or a
+    // clock far off), reported like any malformed value.
+    if expires_at > now_ms + expires_in * 1_000.0 + STORED_CLOCK_ALLOWANCE_MS {
+        return Err(StoredProblem::Malformed);
     }
     Ok(Token {
         access_token,
@@ -218,10 +236,42 @@ mod tests {
                 scope: Err(()),
                 ..good.clone()
             },
+            StoredFields {
+                access_token: Some("abc\r\nX-Injected: yes".into()),
+                ..good.clone()
+            },
+            StoredFields {
+                access_token: Some("tok\u{4e00}".into()),
+                ..good.clone()
+            },
+            StoredFields {
+                token_type: Some("bearer\n".into()),
+                ..good.clone()
+            },
         ];
         for c in cases {
             assert_eq!(check_stored(c, now, 300.0), Err(StoredProblem::Malformed));
         }
+    }
+
+    #[test]
+    fn far_future_expires_at_is_refused() {
+        let now = 1_764_000_000_000.0;
+        let year_ms = 365.25 * 86_400_000.0;
+        // 31 years ahead with expires_in 3600: refused, not trusted until 2058.
+        assert_eq!(
+            check_stored(fields(now + 31.0 * year_ms), now, 300.0),
+            Err(StoredProblem::Malformed)
+        );
+        // Up to expires_in from now, plus the allowance: used.
+        let limit = now + 3_600_000.0 + STORED_CLOCK_ALLOWANCE_MS;
+        assert!(check_stored(fields(limit), now, 300.0).is_ok());
+        assert_eq!(
+            check_stored(fields(limit + 1.0), now, 300.0),
+            Err(StoredProblem::Malformed)
+        );
+        // A token written a while ago by another member is fine.
+        assert!(check_stored(fields(now + 1_800_000.0), now, 300.0).is_ok());
     }
 
     #[test]
