@@ -6,7 +6,6 @@ use crate::prelude::*;
 
 use crate::base64;
 use crate::error::Error;
-use crate::text;
 use core::fmt;
 
 /// Base URL of the production environment.
@@ -114,7 +113,7 @@ impl Config {
 pub fn validate(options: &Options) -> Result<Config, Error> {
     check_credential("clientId", &options.client_id)?;
     check_credential("clientSecret", &options.client_secret)?;
-    if text::has_byte(&options.client_id, b':') {
+    if options.client_id.contains(':') {
         return Err(Error::config(
             "clientId must not contain ':' (it cannot be sent in a Basic header)",
         ));
@@ -142,7 +141,13 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     let timeout_ms = match options.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
         Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => {
-            crate::num::ceil(t) as u32
+            // In range: the cast truncates, so add one for a fraction (no `f64::ceil` in no_std).
+            let whole = t as u32;
+            if f64::from(whole) < t {
+                whole + 1
+            } else {
+                whole
+            }
         }
         Some(_) => {
             return Err(Error::config(
@@ -156,7 +161,7 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
             if r.is_finite()
                 && r >= 0.0
                 && r <= f64::from(MAX_RETRIES)
-                && crate::num::fract(r) == 0.0 =>
+                && f64::from(r as u32) == r =>
         {
             r as u32
         }
@@ -166,8 +171,8 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     pair.push_str(&options.client_id);
     pair.push(':');
     pair.push_str(&options.client_secret);
-    let authorization = text::cat(&["Basic ", &base64::encode(pair.as_bytes())]);
-    let token_url = text::cat(&[&base_url, "/oauth/token"]);
+    let authorization = format!("Basic {}", base64::encode(pair.as_bytes()));
+    let token_url = format!("{base_url}/oauth/token");
     Ok(Config {
         base_url,
         token_url,
@@ -181,10 +186,7 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
 
 fn check_credential(name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::config(text::cat(&[
-            name,
-            " must be a non-empty string",
-        ])));
+        return Err(Error::config(format!("{name} must be a non-empty string")));
     }
     if value.len() > MAX_CREDENTIAL_BYTES {
         return Err(Error::config(format!(
@@ -192,10 +194,9 @@ fn check_credential(name: &str, value: &str) -> Result<(), Error> {
         )));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::config(text::cat(&[
-            name,
-            " must not contain control characters",
-        ])));
+        return Err(Error::config(format!(
+            "{name} must not contain control characters"
+        )));
     }
     Ok(())
 }
@@ -206,7 +207,7 @@ fn check_credential(name: &str, value: &str) -> Result<(), Error> {
 /// `127.0.0.0/8`, `[::1]`). Rejected: other schemes, credentials in the URL, a query or fragment,
 /// white space, backslashes, non-ASCII, and anything a WHATWG URL parser could read differently.
 pub fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::config(text::cat(&["baseUrl ", why]));
+    let bad = |why: &str| Error::config(format!("baseUrl {why}"));
     if url.is_empty() {
         return Err(bad("must be a non-empty absolute http(s) URL"));
     }
@@ -221,20 +222,21 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
             "must not contain white space, control characters or backslashes",
         ));
     }
-    let (scheme, rest) = text::split_once(url, "://")
+    let (scheme, rest) = url
+        .split_once("://")
         .ok_or_else(|| bad("must be an absolute http(s) URL such as https://api.example.com"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(bad("must use https (or http to a loopback host)"));
     }
-    if text::has_byte(rest, b'?') || text::has_byte(rest, b'#') {
+    if rest.contains(['?', '#']) {
         return Err(bad("must not have a query or fragment"));
     }
-    let (authority, path) = match text::byte_pos(rest, b'/') {
+    let (authority, path) = match rest.find('/') {
         Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
         None => (rest, ""),
     };
-    if text::has_byte(authority, b'@') {
+    if authority.contains('@') {
         return Err(bad(
             "must not contain credentials (use clientId and clientSecret)",
         ));
@@ -258,11 +260,10 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     if path.split('/').any(is_dot_segment) {
         return Err(bad("must not contain '.' or '..' path segments"));
     }
-    let mut out = text::cat(&[&scheme, "://", &host]);
+    let mut out = format!("{scheme}://{host}");
     if let Some(p) = port {
         if p != default_port {
-            out.push(':');
-            text::push_u64(&mut out, u64::from(p));
+            out.push_str(&format!(":{p}"));
         }
     }
     out.push_str(path);
@@ -294,21 +295,21 @@ fn is_dot_segment(segment: &str) -> bool {
 /// Split `host[:port]` / `[v6][:port]`; `None` if the port is not a number from 0 to 65535.
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
-        let end = text::byte_pos(authority, b']')?;
+        let end = authority.find(']')?;
         let (h, tail) = authority.split_at_checked(end + 1)?;
         match tail {
             "" => (h, None),
             _ => (h, Some(tail.strip_prefix(':')?)),
         }
     } else {
-        match text::split_once(authority, ":") {
+        match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         }
     };
     let port = match port {
         None => None,
-        Some(p) if p.len() <= 5 => Some(u16::try_from(text::parse_digits(p.as_bytes())?).ok()?),
+        Some(p) if p.len() <= 5 => Some(u16::try_from(digits(p)?).ok()?),
         Some(_) => return None,
     };
     Some((host, port))
@@ -317,7 +318,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 fn valid_host(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return !inner.is_empty()
-            && text::has_byte(inner, b':')
+            && inner.contains(':')
             && inner
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
@@ -332,7 +333,7 @@ fn valid_host(host: &str) -> bool {
             .split(|&b| b == b'.')
             .all(|label| label.len() <= 63)
         && !host.starts_with('.')
-        && !text::contains(host, "..")
+        && !host.contains("..")
 }
 
 /// `localhost`, a strict dotted-quad in 127.0.0.0/8, or `[::1]`. Strict on purpose: a form that a URL
@@ -343,11 +344,11 @@ pub fn is_loopback(host: &str) -> bool {
     }
     let mut parts = 0;
     let mut first = None;
-    for part in host.as_bytes().split(|&b| b == b'.') {
+    for part in host.split('.') {
         parts += 1;
         let ok = part.len() <= 3
-            && (part.len() == 1 || part.first() != Some(&b'0'))
-            && text::parse_digits(part).is_some_and(|n| n <= 255);
+            && (part.len() == 1 || !part.starts_with('0'))
+            && digits(part).is_some_and(|n| n <= 255);
         if !ok {
             return false;
         }
@@ -355,7 +356,15 @@ pub fn is_loopback(host: &str) -> bool {
             first = Some(part);
         }
     }
-    parts == 4 && first == Some(b"127".as_slice())
+    parts == 4 && first == Some("127")
+}
+
+/// 1 to 9 ASCII digits as a number (no sign, no white space); `None` for anything else.
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 #[cfg(test)]
@@ -504,6 +513,8 @@ mod tests {
             "https://example.com:99999",
             "https://example.com:",
             "https://example.com:-1",
+            "https://example.com:+443",
+            "http://127.0.0.+1",
             "https://",
             "https://example.com/a/../b",
             "javascript://alert(1)",

@@ -29,7 +29,6 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod json;
-mod num;
 pub mod redact;
 pub mod request;
 pub mod response;

@@ -288,7 +288,14 @@ fn expand_two_digit_year(yy: i64, current_year: i64) -> i64 {
 /// The (proleptic Gregorian, UTC) year containing `now_ms`. `now_ms` is finite here; it is clamped to
 /// a few million years so that the day arithmetic cannot overflow.
 fn current_year(now_ms: f64) -> i64 {
-    let days = crate::num::floor(now_ms / MS_PER_DAY).clamp(-1e9, 1e9) as i64;
+    // Floor without std: the cast truncates towards zero.
+    let day = (now_ms / MS_PER_DAY).clamp(-1e9, 1e9);
+    let whole = day as i64;
+    let days = if (whole as f64) > day {
+        whole - 1
+    } else {
+        whole
+    };
     civil_from_days(days).0
 }
 

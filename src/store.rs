@@ -131,7 +131,8 @@ pub fn check_stored(
 pub fn ttl_seconds(expires_at_ms: f64, expires_in_s: f64, now_ms: f64, skew_s: f64) -> Option<u32> {
     let secs = (refresh_at_ms(expires_at_ms, expires_in_s, skew_s) - now_ms) / 1000.0;
     if secs.is_finite() && secs >= 1.0 {
-        Some(crate::num::floor(secs.min(f64::from(u32::MAX))) as u32)
+        // Positive: the cast truncates, which is the floor.
+        Some(secs.min(f64::from(u32::MAX)) as u32)
     } else {
         None
     }

@@ -44,31 +44,6 @@ pub fn push_hex4(out: &mut String, n: u32) {
     }
 }
 
-/// ASCII digits (1 to 19 of them) as a number; `None` for anything else.
-pub fn parse_digits(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 {
-        return None;
-    }
-    let mut n = 0u64;
-    for &b in s {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(b - b'0');
-    }
-    Some(n)
-}
-
-/// Byte offset of the first `byte` (an ASCII byte, so the offset is a char boundary).
-pub fn byte_pos(s: &str, byte: u8) -> Option<usize> {
-    s.bytes().position(|b| b == byte)
-}
-
-/// Whether `s` contains `byte`.
-pub fn has_byte(s: &str, byte: u8) -> bool {
-    s.bytes().any(|b| b == byte)
-}
-
 /// Byte offset of the first occurrence of a non-empty `needle` in `haystack`.
 /// The match is a whole UTF-8 sequence, so the offset and the offset after it are char boundaries.
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
@@ -134,23 +109,8 @@ mod tests {
     }
 
     #[test]
-    fn digits() {
-        assert_eq!(parse_digits(b"0"), Some(0));
-        assert_eq!(parse_digits(b"8443"), Some(8443));
-        assert_eq!(
-            parse_digits(b"9999999999999999999"),
-            Some(9_999_999_999_999_999_999)
-        );
-        for bad in ["", "-1", "+1", "1 ", "١", "12345678901234567890"] {
-            assert_eq!(parse_digits(bad.as_bytes()), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn search_and_replace() {
         assert_eq!(find("a..b", ".."), Some(1));
-        assert_eq!(byte_pos("ab/c/", b'/'), Some(2));
-        assert!(has_byte("a@b", b'@') && !has_byte("ab", b'@'));
         assert_eq!(find("ab", "abc"), None);
         assert_eq!(find("", "a"), None);
         assert!(contains("héllo wörld", "ö"));
