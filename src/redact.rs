@@ -194,7 +194,13 @@ impl Redactor {
         let head = text.get(..cut).unwrap_or_default();
         let ellipsis = if mark { ELLIPSIS } else { "" };
         if runs.is_empty() {
-            return format!("{head}{ellipsis}");
+            let out = format!("{head}{ellipsis}");
+            // The cut mark next to the text could spell a pattern (a secret with `…` in it).
+            return if !mark || self.runs(&out, None, &mut 0).is_empty() {
+                out
+            } else {
+                self.withheld()
+            };
         }
         if self.short {
             return self.withheld();
@@ -488,6 +494,9 @@ mod tests {
             "[[redacted]x]"
         );
         assert_eq!(r("id", "held").clean("held"), "");
+        // nor the cut mark
+        assert_eq!(r("id", "…").clean_truncated("ab", 0), WITHHELD);
+        assert_eq!(r("id", "xx…yyyyy").clean_truncated("xxz", 2), WITHHELD);
     }
 
     #[test]
