@@ -171,8 +171,8 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     pair.push_str(&options.client_id);
     pair.push(':');
     pair.push_str(&options.client_secret);
-    let authorization = format!("Basic {}", base64::encode(pair.as_bytes()));
-    let token_url = format!("{base_url}/oauth/token");
+    let authorization = ["Basic ", &base64::encode(pair.as_bytes())].concat();
+    let token_url = [&base_url, "/oauth/token"].concat();
     Ok(Config {
         base_url,
         token_url,
@@ -186,17 +186,20 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
 
 fn check_credential(name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::config(format!("{name} must be a non-empty string")));
+        return Err(Error::config(
+            [name, " must be a non-empty string"].concat(),
+        ));
     }
     if value.len() > MAX_CREDENTIAL_BYTES {
-        return Err(Error::config(format!(
-            "{name} must be at most {MAX_CREDENTIAL_BYTES} bytes long"
-        )));
+        let mut message = [name, " must be at most "].concat();
+        push_decimal(&mut message, MAX_CREDENTIAL_BYTES as u32);
+        message.push_str(" bytes long");
+        return Err(Error::config(message));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::config(format!(
-            "{name} must not contain control characters"
-        )));
+        return Err(Error::config(
+            [name, " must not contain control characters"].concat(),
+        ));
     }
     Ok(())
 }
@@ -207,7 +210,7 @@ fn check_credential(name: &str, value: &str) -> Result<(), Error> {
 /// `127.0.0.0/8`, `[::1]`). Rejected: other schemes, credentials in the URL, a query or fragment,
 /// white space, backslashes, non-ASCII, and anything a WHATWG URL parser could read differently.
 pub fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::config(format!("baseUrl {why}"));
+    let bad = |why: &str| Error::config(["baseUrl ", why].concat());
     if url.is_empty() {
         return Err(bad("must be a non-empty absolute http(s) URL"));
     }
@@ -223,7 +226,10 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
         ));
     }
     let (scheme, rest) = url
-        .split_once("://")
+        .as_bytes()
+        .windows(3)
+        .position(|w| w == b"://")
+        .and_then(|i| Some((url.get(..i)?, url.get(i + 3..)?)))
         .ok_or_else(|| bad("must be an absolute http(s) URL such as https://api.example.com"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
@@ -260,10 +266,11 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     if path.split('/').any(is_dot_segment) {
         return Err(bad("must not contain '.' or '..' path segments"));
     }
-    let mut out = format!("{scheme}://{host}");
+    let mut out = [&scheme, "://", &host].concat();
     if let Some(p) = port {
         if p != default_port {
-            out.push_str(&format!(":{p}"));
+            out.push(':');
+            push_decimal(&mut out, u32::from(p));
         }
     }
     out.push_str(path);
@@ -333,7 +340,7 @@ fn valid_host(host: &str) -> bool {
             .split(|&b| b == b'.')
             .all(|label| label.len() <= 63)
         && !host.starts_with('.')
-        && !host.contains("..")
+        && !host.as_bytes().windows(2).any(|w| w == b"..")
 }
 
 /// `localhost`, a strict dotted-quad in 127.0.0.0/8, or `[::1]`. Strict on purpose: a form that a URL
@@ -361,10 +368,32 @@ pub fn is_loopback(host: &str) -> bool {
 
 /// 1 to 9 ASCII digits as a number (no sign, no white space); `None` for anything else.
 fn digits(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || s.len() > 9 {
         return None;
     }
-    s.parse().ok()
+    s.bytes().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Append `n` in decimal. (Plain pushes: `core::fmt` would cost the wasm build kilobytes.)
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().take(len).rev() {
+        out.push(char::from(*d));
+    }
 }
 
 #[cfg(test)]
@@ -431,6 +460,19 @@ mod tests {
         assert!(m.contains("clientSecret") && !m.contains("hunter"));
         // non-ASCII is fine (UTF-8 in the Basic header)
         assert!(validate(&opts("café", "s€cret")).is_ok());
+    }
+
+    #[test]
+    fn decimal() {
+        for n in [0, 7, 10, 443, 4_096, 65_535, u32::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        assert_eq!(digits("0080"), Some(80));
+        for bad in ["", "+1", "-1", "1 ", "١", "1234567890"] {
+            assert_eq!(digits(bad), None, "{bad}");
+        }
     }
 
     #[test]
