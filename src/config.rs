@@ -98,6 +98,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The [`Redactor`](crate::redact::Redactor) for these credentials, with the same base64 encoder
+    /// as the Basic header: run every string that came from outside (server error fields, `fetch`
+    /// error messages) through it before it goes into an error.
+    pub fn redactor(&self) -> crate::redact::Redactor {
+        crate::redact::Redactor::new(&self.client_id, self.client_secret.expose(), base64::encode)
+    }
+
     /// The strings that must never leave the library: the secret, the header and its base64 part.
     pub fn secrets(&self) -> [&str; 3] {
         let header = self.authorization.expose();
@@ -594,5 +601,18 @@ mod tests {
         assert!(!all.contains("hunter2"));
         assert!(!all.contains(c.authorization.expose()));
         assert!(c.secrets().iter().all(|s| !s.is_empty()));
+        assert_eq!(format!("{:?}", c.redactor()), "Redactor([redacted])");
+    }
+
+    #[test]
+    fn the_redactor_uses_the_header_encoding() {
+        let c = validate(&opts("id", "hunter2-very-secret")).unwrap();
+        let header = c.authorization.expose();
+        let r = c.redactor();
+        assert_eq!(
+            r.clean(&format!("echo: {header}")),
+            "echo: Basic [redacted]"
+        );
+        assert_eq!(r.clean("x hunter2-very-secret y"), "x [redacted] y");
     }
 }

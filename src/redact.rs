@@ -58,12 +58,14 @@ pub const ELLIPSIS: &str = "…";
 #[derive(Clone)]
 struct Pattern {
     bytes: Vec<u8>,
+    /// A base64 pattern: up to two `=` of padding right after a match go with it.
+    padded: bool,
     /// `fail[i]`: length of the longest proper prefix of `bytes[..=i]` that is also its suffix.
     fail: Vec<usize>,
 }
 
 impl Pattern {
-    fn new(bytes: Vec<u8>) -> Self {
+    fn new(bytes: Vec<u8>, padded: bool) -> Self {
         let mut fail = vec![0usize; bytes.len()];
         let mut k = 0usize;
         for i in 1..bytes.len() {
@@ -78,7 +80,11 @@ impl Pattern {
                 *slot = k;
             }
         }
-        Pattern { bytes, fail }
+        Pattern {
+            bytes,
+            padded,
+            fail,
+        }
     }
 }
 
@@ -157,13 +163,13 @@ impl Redactor {
         let b64 = |bytes: &[u8]| base64(bytes).trim_end_matches('=').as_bytes().to_vec();
         let pair = format!("{client_id}:{client_secret}");
         let patterns = [
-            client_secret.as_bytes().to_vec(),
-            b64(pair.as_bytes()),
-            b64(client_secret.as_bytes()),
+            (client_secret.as_bytes().to_vec(), false),
+            (b64(pair.as_bytes()), true),
+            (b64(client_secret.as_bytes()), true),
         ]
         .into_iter()
-        .filter(|p| !p.is_empty())
-        .map(Pattern::new)
+        .filter(|(p, _)| !p.is_empty())
+        .map(|(p, padded)| Pattern::new(p, padded))
         .collect();
         Redactor {
             patterns,
@@ -326,7 +332,11 @@ fn scan(
         }
         *steps += 1;
         if q == m {
-            mark(view.origin(j + 1 - m), view.origin(j + 1));
+            let mut end = j + 1;
+            while p.padded && end < j + 3 && view.bytes.get(end) == Some(&b'=') {
+                end += 1;
+            }
+            mark(view.origin(j + 1 - m), view.origin(end));
             q = p.fail.get(m - 1).copied().unwrap_or(0);
         }
     }
@@ -387,6 +397,13 @@ mod tests {
             x.clean(&format!("b64 {} alone", b64(SECRET.as_bytes()))),
             "b64 [redacted] alone"
         );
+        // the padding goes with the match, percent-encoded too
+        let padded = r("id", "s3cr3t-DO-NOT-LEAK!");
+        let enc = b64(b"s3cr3t-DO-NOT-LEAK!");
+        assert!(enc.ends_with('='));
+        assert_eq!(padded.clean(&format!("{enc}=x")), "[redacted]=x");
+        let pct = enc.replace('=', "%3D");
+        assert_eq!(padded.clean(&format!("<{pct}>")), "<[redacted]>");
         let unpadded = b64(SECRET.as_bytes()).trim_end_matches('=').to_string();
         assert_eq!(
             x.clean(&format!("{unpadded} unpadded")),
