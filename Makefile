@@ -86,10 +86,10 @@ test-native: setup-rust
 	cargo test --quiet
 
 test-wasm: setup-rust setup-node
-	node tests/wasm/run.mjs
+	wasm-pack test --node
 
 test-node: build setup-node-versions setup-system
-	node --test --test-reporter=spec tests/node/
+	node --test --test-reporter=spec tests/node/ tests/stores/ tests/fleet/
 
 test-types: build
 	node tests/types/run.mjs

@@ -2,7 +2,6 @@
 // Each runtime entry is bundled with esbuild into one file that loads the single shared .wasm the way
 // that runtime wants it. Run by `make build` after `wasm-pack build`.
 import { build } from "esbuild";
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync, readdirSync, existsSync, chmodSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,71 +15,22 @@ const WASM = "altpay_oauth_bg.wasm";
 const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, "Cargo.toml"), "utf8"))?.[1];
 if (!version) throw new Error("no version in Cargo.toml");
 
-// The wasm-bindgen glue imports js/glue.js as a snippet under a hashed folder; the entries import the
-// very same file (one AltPayOAuthError class) through the alias "altpay:glue".
+// The wasm-bindgen glue imports js/error.js as a snippet under a hashed folder; the entries import the
+// very same file (one AltPayOAuthError class) through the alias "altpay:error".
 function findSnippet() {
   const snippets = join(wasmDir, "snippets");
   for (const dir of readdirSync(snippets)) {
-    const p = join(snippets, dir, "js/glue.js");
+    const p = join(snippets, dir, "js/error.js");
     if (existsSync(p)) return p;
   }
-  throw new Error("js/glue.js snippet not found in build/wasm/snippets");
+  throw new Error("js/error.js snippet not found in build/wasm/snippets");
 }
 const snippet = findSnippet();
-
-// Shorter names across the JS <-> wasm boundary: wasm-bindgen names every import `__wbg_<name>_<hash>`
-// (16 hex digits that gzip cannot compress) under a module path, ~1.4 KiB of the gzipped .wasm. Binaryen
-// renames imports (all into module "a"), exports and prints the mapping; the wasm-bindgen JS is rewritten
-// to match. Outputs go beside the originals (build/wasm/ stays wasm-pack's), so reruns are idempotent.
-const MIN_JS = "altpay_oauth.min.js";
-// Not in build/wasm/: wasm-pack runs wasm-opt over every .wasm there on the next build.
-const MIN_WASM_PATH = join(root, "build/altpay_oauth_bg.min.wasm");
-function minifyBoundary() {
-  const features = ["bulk-memory", "nontrapping-float-to-int", "sign-ext", "reference-types", "mutable-globals"];
-  const out = execFileSync(
-    join(root, "node_modules/.bin/wasm-opt"),
-    // (last binaryen pass over the file, so it also drops the target_features section nothing reads)
-    [...features.map((f) => `--enable-${f}`), ...(process.env.ALTPAY_KEEP_NAMES === "1" ? ["-g"] : []),
-      "--minify-imports-and-exports-and-modules", "--strip-target-features",
-      join(wasmDir, WASM), "-o", MIN_WASM_PATH],
-    { encoding: "utf8", maxBuffer: 1 << 24 },
-  );
-  // The printed mapping is JSON apart from trailing commas.
-  const map = JSON.parse(out.slice(out.indexOf("{")).replace(/,(\s*[\]}])/g, "$1"));
-  let js = readFileSync(join(wasmDir, "altpay_oauth.js"), "utf8");
-  const replaceOnce = (from, to) => {
-    if (js.split(from).length !== 2) throw new Error(`minify: expected one ${JSON.stringify(from)}`);
-    js = js.replace(from, () => to);
-  };
-  const extra = [];
-  for (const [module, name, short] of map.imports) {
-    if (module === "./altpay_oauth_bg.js") {
-      replaceOnce(`\n        ${name}: function`, `\n        ${JSON.stringify(short)}: function`);
-    } else {
-      const ns = new RegExp(`import \\* as (\\w+) from "${module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"`).exec(js);
-      if (!ns) throw new Error(`minify: no namespace import of ${module}`);
-      extra.push(`${JSON.stringify(short)}: ${ns[1]}.${name}`);
-    }
-  }
-  const ret = /return \{\s*__proto__: null,\s*"\.\/altpay_oauth_bg\.js": import0,[^}]*\};/.exec(js);
-  if (!ret) throw new Error("minify: import object not found");
-  replaceOnce(ret[0], `return { __proto__: null, a: Object.assign(import0, { ${extra.join(", ")} }) };`);
-  const exports = new Map(map.exports);
-  js = js.replace(/\bwasm\.(\w+)\b/g, (all, name) => {
-    const short = exports.get(name);
-    if (short === undefined) throw new Error(`minify: wasm.${name} is not an export`);
-    return `wasm.${short}`;
-  });
-  const mod = new WebAssembly.Module(readFileSync(MIN_WASM_PATH));
-  if (WebAssembly.Module.imports(mod).some((i) => i.module !== "a")) throw new Error("minify: import modules not all \"a\"");
-  writeFileSync(join(wasmDir, MIN_JS), js);
-}
-minifyBoundary();
 const aliases = {
   name: "altpay-aliases",
   setup(b) {
-    b.onResolve({ filter: /^altpay:glue$/ }, () => ({ path: snippet }));
-    b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, MIN_JS) }));
+    b.onResolve({ filter: /^altpay:error$/ }, () => ({ path: snippet }));
+    b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, "altpay_oauth.js") }));
     // The .wasm stays a separate file next to the entries; each entry names it the way its runtime loads it.
     b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => ({ path: args.path, external: true }));
   },
@@ -120,13 +70,12 @@ for (const e of entries) {
     outfile: join(out, e.out),
     format: e.format,
     platform: e.platform,
-    // js/glue.js's shared attempt timer is for Node's own fetch only: left out of the other bundles.
-    define: { ALTPAY_NODE: String(e.platform === "node"), ...(cjs ? { "import.meta.url": "__altpay_meta_url" } : {}) },
+    ...(cjs ? { define: { "import.meta.url": "__altpay_meta_url" } } : {}),
     ...(cjs ? { banner: { js: 'const __altpay_meta_url = require("node:url").pathToFileURL(__filename).href;' } } : {}),
   });
 }
 
-copyFileSync(MIN_WASM_PATH, join(out, WASM));
+copyFileSync(join(wasmDir, WASM), join(out, WASM));
 
 // The CLI (`bin`), as-is: it imports ./node.mjs and ./mock-server.mjs beside it.
 copyFileSync(join(template, "src/cli.mjs"), join(out, "cli.mjs"));

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Fuzz the sans-IO core (fuzz/: targets response, json, retry_after, cache, redact) with cargo-fuzz + libFuzzer.
+# Fuzz the sans-IO core (fuzz/: targets response, retry_after, cache, redact) with cargo-fuzz + libFuzzer.
 #
 #   scripts/fuzz.sh                      every target, 2,000,000 executions each          (make fuzz)
 #   scripts/fuzz.sh --runs 2000          smoke run: 2,000 executions each                 (make test-hardening)
-#   scripts/fuzz.sh --seconds 90 json    time-boxed run of one target
+#   scripts/fuzz.sh --seconds 90 response    time-boxed run of one target
 #   FUZZ_JOBS=2 scripts/fuzz.sh          libFuzzer workers per target (default 1: the machine is shared)
 #
 # Installs what it needs (the nightly toolchain and cargo-fuzz) if missing. New inputs go to the
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     *) TARGETS+=("$1"); shift ;;
   esac
 done
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(response json retry_after cache redact)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(response retry_after cache redact)
 
 # cargo-fuzz needs nightly (sanitizer flags). This machine kind ships it; if a machine has none and it
 # cannot be installed, a smoke run (make test) says so loudly and is skipped, a real run fails.

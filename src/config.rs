@@ -4,8 +4,9 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::base64;
 use crate::error::Error;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use core::fmt;
 
 /// Base URL of the production environment.
@@ -102,7 +103,9 @@ impl Config {
     /// as the Basic header: run every string that came from outside (server error fields, `fetch`
     /// error messages) through it before it goes into an error.
     pub fn redactor(&self) -> crate::redact::Redactor {
-        crate::redact::Redactor::new(&self.client_id, self.client_secret.expose(), base64::encode)
+        crate::redact::Redactor::new(&self.client_id, self.client_secret.expose(), |bytes| {
+            BASE64.encode(bytes)
+        })
     }
 
     /// The strings that must never leave the library: the secret, the header and its base64 part.
@@ -178,7 +181,7 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     pair.push_str(&options.client_id);
     pair.push(':');
     pair.push_str(&options.client_secret);
-    let authorization = ["Basic ", &base64::encode(pair.as_bytes())].concat();
+    let authorization = ["Basic ", &BASE64.encode(pair.as_bytes())].concat();
     let token_url = [&base_url, "/oauth/token"].concat();
     Ok(Config {
         base_url,

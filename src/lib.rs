@@ -8,8 +8,6 @@
 //! - a thin **wasm layer** (`wasm`, only on `wasm32`) that binds the runtime's global `fetch`,
 //!   `AbortController`, timers and JavaScript conversions, and exports the public API.
 
-#![cfg_attr(all(target_arch = "wasm32", not(test), not(feature = "std")), no_std)]
-
 extern crate alloc;
 
 /// `String`, `Vec`, ... for the `no_std` wasm build (the std prelude has them natively).
@@ -24,11 +22,13 @@ mod prelude {
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod allocator;
-pub mod base64;
+pub mod attempt;
+pub mod body;
 pub mod cache;
 pub mod config;
 pub mod error;
-pub mod json;
+pub mod lease;
+pub mod options;
 pub mod redact;
 pub mod request;
 pub mod response;
@@ -40,11 +40,3 @@ mod text;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode};
-
-/// Without std, a panic is a trap and no message formatting is linked. Panics cannot happen on the
-/// reachable paths (clippy denies unwrap/expect/indexing/panic); this only replaces std's handler.
-#[cfg(all(target_arch = "wasm32", not(test), not(feature = "std")))]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
-}

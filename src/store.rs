@@ -81,15 +81,10 @@ pub enum StoredProblem {
     NotFresh,
 }
 
-/// Check a token read from a store: it must be a well-formed AccessToken (`access_token` and
-/// `token_type` 1*VSCHAR, like a token from the server), its `expires_at` no later than
-/// `now_ms + expires_in` (+ [`STORED_CLOCK_ALLOWANCE_MS`]), and fresh at `now_ms` (before its refresh
-/// point for this client's `skew_s`).
-pub fn check_stored(
-    fields: StoredFields,
-    now_ms: f64,
-    skew_s: f64,
-) -> Result<Token, StoredProblem> {
+/// Check the shape of a token read from a store: a well-formed AccessToken, `access_token` and
+/// `token_type` 1*VSCHAR like a token from the server (its freshness and the plausibility of its
+/// `expires_at` are not judged here: see [`check_stored`] and [`trusted_expiry`]).
+pub fn well_formed(fields: StoredFields) -> Result<Token, StoredProblem> {
     let access_token = fields
         .access_token
         .filter(|t| is_vschar_string(t))
@@ -107,16 +102,6 @@ pub fn check_stored(
         .filter(|v| v.is_finite() && *v >= 0.0 && *v <= MAX_VALID_TIME_MS)
         .ok_or(StoredProblem::Malformed)?;
     let scope = fields.scope.map_err(|()| StoredProblem::Malformed)?;
-    // Written so that a NaN clock also counts as not fresh.
-    let fresh = now_ms < refresh_at_ms(expires_at, expires_in, skew_s);
-    if !fresh {
-        return Err(StoredProblem::NotFresh);
-    }
-    // Issued at the latest now: an `expires_at` further ahead than its lifetime is a lie (or a
-    // clock far off), reported like any malformed value.
-    if expires_at > now_ms + expires_in * 1_000.0 + STORED_CLOCK_ALLOWANCE_MS {
-        return Err(StoredProblem::Malformed);
-    }
     Ok(Token {
         access_token,
         token_type,
@@ -124,6 +109,33 @@ pub fn check_stored(
         expires_at,
         scope,
     })
+}
+
+/// Whether a stored token's `expires_at` is plausible at `now_ms`: no later than
+/// `now_ms + expires_in` (+ [`STORED_CLOCK_ALLOWANCE_MS`]), since it was issued at the latest now. A
+/// far-future `expires_at` (31 years ahead with `expires_in: 3600`) is not. False for a NaN clock.
+pub fn trusted_expiry(expires_at_ms: f64, expires_in_s: f64, now_ms: f64) -> bool {
+    expires_at_ms <= now_ms + expires_in_s * 1_000.0 + STORED_CLOCK_ALLOWANCE_MS
+}
+
+/// Check a token read from a store: it must be a well-formed AccessToken ([`well_formed`]), fresh at
+/// `now_ms` (before its refresh point for this client's `skew_s`), and its `expires_at` plausible
+/// ([`trusted_expiry`]; an implausible one is reported as malformed).
+pub fn check_stored(
+    fields: StoredFields,
+    now_ms: f64,
+    skew_s: f64,
+) -> Result<Token, StoredProblem> {
+    let token = well_formed(fields)?;
+    // Written so that a NaN clock also counts as not fresh.
+    let fresh = now_ms < refresh_at_ms(token.expires_at, token.expires_in, skew_s);
+    if !fresh {
+        return Err(StoredProblem::NotFresh);
+    }
+    if !trusted_expiry(token.expires_at, token.expires_in, now_ms) {
+        return Err(StoredProblem::Malformed);
+    }
+    Ok(token)
 }
 
 /// The ttl to write a new token with: whole seconds until its refresh point (the store then drops it

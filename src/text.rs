@@ -8,42 +8,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-/// The concatenation of `parts`, allocated once.
-pub fn cat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
-}
-
-/// Append `n` in decimal.
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(i..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
-}
-
-/// Append `n` as exactly four lower-case hex digits (the low 16 bits).
-pub fn push_hex4(out: &mut String, n: u32) {
-    for shift in [12, 8, 4, 0] {
-        let d = ((n >> shift) & 0xf) as u8;
-        out.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
-    }
-}
-
 /// Byte offset of the first occurrence of a non-empty `needle` in `haystack`.
 /// The match is a whole UTF-8 sequence, so the offset and the offset after it are char boundaries.
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
@@ -88,27 +52,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decimal() {
-        for n in [0, 1, 9, 10, 99, 100, 443, 65535, 1_000_000_007, u64::MAX] {
-            let mut s = String::new();
-            push_u64(&mut s, n);
-            assert_eq!(s, n.to_string());
-        }
-        let mut s = String::from("x");
-        push_u64(&mut s, 42);
-        assert_eq!(s, "x42");
-    }
-
-    #[test]
-    fn hex() {
-        for n in [0u32, 0xa, 0x1f, 0x7f, 0x9f, 0xabcd, 0xffff] {
-            let mut s = String::new();
-            push_hex4(&mut s, n);
-            assert_eq!(s, format!("{n:04x}"));
-        }
-    }
-
-    #[test]
     fn search_and_replace() {
         assert_eq!(find("a..b", ".."), Some(1));
         assert_eq!(find("ab", "abc"), None);
@@ -127,6 +70,5 @@ mod tests {
             assert_eq!(replace(h, n, w), h.replace(n, w), "{h} {n}");
         }
         assert_eq!(replace("abc", "", "x"), "abc");
-        assert_eq!(cat(&["a", "", "bc"]), "abc");
     }
 }

@@ -1,6 +1,8 @@
 //! `wasm-pack test --node` suites of `createOAuthToken` against the project's mock token server on
-//! loopback. Run them with `node tests/wasm/run.mjs` (`make test-wasm`): the runner starts the servers
-//! and passes their addresses in the environment (see tests/wasm/run.mjs).
+//! loopback. Run them with plain `wasm-pack test --node` from the repository root (`make test-wasm`):
+//! the suites start their own servers in the test process on first use (tests/wasm/servers.mjs, bound
+//! in tests/wasm/support.rs); nothing has to run beforehand and no environment variable is read.
+//! One module: `wasm-pack test --node -- --test wasm_token -- retries::`.
 //!
 //! Every rejection goes through `support::check`: the error class, the exact code / status / details /
 //! retryAfter, and the client secret and Basic credentials absent from every text form of the error.
@@ -25,8 +27,8 @@ mod config;
 mod http_errors;
 #[path = "wasm/invalid_response.rs"]
 mod invalid_response;
-#[path = "wasm/remembered.rs"]
-mod remembered;
+#[path = "wasm/options_reread.rs"]
+mod options_reread;
 #[path = "wasm/retries.rs"]
 mod retries;
 #[path = "wasm/secrets.rs"]

@@ -1,9 +1,11 @@
-//! The response validator on arbitrary bytes: `parse_token`, `error_for_status`, `details_from_body`
-//! and the redaction the wasm layer applies before an error leaves the core.
+//! The response validator on arbitrary bytes: decoded as the wasm layer does (`response::decode`, with
+//! serde_json standing in for the runtime's `JSON.parse` + serde-wasm-bindgen), then
+//! `validate_token`, `error_for_status`, `details`, and the redaction the wasm layer applies before an
+//! error leaves the core.
 //!
 //! Invariants checked (any violation panics, which libFuzzer reports as a crash):
 //! - no panic, whatever the bytes, status, clock or credentials;
-//! - `parse_token` Ok => access_token non-empty, token_type "bearer" ignoring case, expires_in finite
+//! - `parse_token` Ok => access_token non-empty printable ASCII (VSCHAR), token_type "bearer" ignoring case, expires_in finite
 //!   and >= 0 (never -0), expires_at = sent + expires_in * 1000, finite and <= the largest JS date;
 //! - `parse_token` Err => code invalid_response, no details, and the message does not echo the first
 //!   8 bytes of the access token (any 8-byte fragment with ALTPAY_FUZZ_STRICT_ECHO=1), for tokens with
@@ -17,8 +19,9 @@
 #![no_main]
 
 use altpay_oauth::config::{validate, Options};
-use altpay_oauth::response::{details_from_body, error_for_status, parse_token, MAX_VALID_TIME_MS};
-use altpay_oauth::ErrorCode;
+use altpay_oauth::body::{ErrorBody, TokenBody};
+use altpay_oauth::response::{self, decode, Token, MAX_VALID_TIME_MS};
+use altpay_oauth::{Error, ErrorCode};
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
@@ -26,20 +29,31 @@ use libfuzzer_sys::fuzz_target;
 /// error message can only have been echoed from the body.
 const ECHO_MARKERS: &[u8] = b"#%&|~^`";
 
+/// A 2xx body judged as the wasm layer judges it.
+fn parse_token(body: &[u8], sent_at: f64) -> Result<Token, Error> {
+    decode(Some(body), |t| serde_json::from_str::<TokenBody>(t).map_err(|_| ()))
+        .map_err(response::body_error)
+        .and_then(|b| response::validate_token(b, sent_at))
+}
+
+/// A non-2xx body decoded as the wasm layer decodes it.
+fn error_body(body: Option<&[u8]>) -> Option<ErrorBody> {
+    decode(body, |t| serde_json::from_str::<ErrorBody>(t).map_err(|_| ())).ok()
+}
+
+fn details_from_body(body: &[u8]) -> Vec<(String, String)> {
+    response::details(error_body(Some(body)).unwrap_or_default())
+}
+
+fn error_for_status(status: u16, body: Option<&[u8]>, retry_after: Option<f64>) -> Error {
+    response::error_for_status(status, body.and_then(|b| error_body(Some(b))), retry_after)
+}
+
 fn check_token_not_echoed(body: &[u8], message: &str) {
-    let Ok(doc) = altpay_oauth::json::parse(body) else {
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_slice::<serde_json::Value>(body) else {
         return;
     };
-    // The validator uses the (single) access_token member.
-    let Some(token) = doc
-        .members
-        .iter()
-        .find(|(k, _)| k == "access_token")
-        .and_then(|(_, v)| match v {
-            altpay_oauth::json::Value::String(s) => Some(s.as_str()),
-            _ => None,
-        })
-    else {
+    let Some(serde_json::Value::String(token)) = doc.get("access_token") else {
         return;
     };
     let token = token.as_bytes();
@@ -108,6 +122,7 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
     match parse_token(body, sent_at) {
         Ok(t) => {
             assert!(!t.access_token.is_empty());
+            assert!(t.access_token.bytes().all(|b| (0x20..=0x7e).contains(&b)));
             assert!(t.token_type.eq_ignore_ascii_case("bearer"));
             assert!(t.expires_in.is_finite() && t.expires_in >= 0.0);
             assert!(t.expires_in.is_sign_positive(), "-0 expires_in");

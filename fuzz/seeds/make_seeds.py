@@ -63,32 +63,6 @@ for i, body in enumerate(BODIES):
     at = body.find(b"test-secret")
     write("response", response_header(status, ra, secret_at=max(at, 0), secret_len=11 if at >= 0 else 5) + body)
 
-JSON = [
-    TOKEN,
-    b'{"a":[1,-0,0.5,1e-7,1E+2,123456789012345678901234567890],"b":{"c":null,"d":true,"e":false}}',
-    b'"\\u0041\\u00e9\\ud834\\udd1e\\/\\b\\f\\n\\r\\t\\"\\\\"',
-    b'"\\ud83d"',
-    b'"\\udc00\\ud800"',
-    b"\xef\xbb\xbf {} ",
-    b"[" * 32 + b"]" * 32,
-    b"[" * 33 + b"]" * 33,
-    b'{"k":1,"k":2}',
-    b"01",
-    b"1.",
-    b"-",
-    b"1e400",
-    b"9007199254740993",
-    b"0.1e-330",
-    b'"\xed\xa0\x80"',
-    b'"\xc0\xaf"',
-    b'"tab\there"',
-    b"[1,]",
-    b'{"a" 1}',
-    b"nul",
-    b"1 2",
-]
-for doc in JSON:
-    write("json", doc)
 
 
 def retry_header(clock=3, date_s=784_111_777, attempt=0, retries=2, random01=0.5, code=3, status=429):

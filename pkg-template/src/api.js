@@ -2,9 +2,9 @@
 // in browsers by setting `ready`); nothing here touches wasm at import time.
 import * as wasm from "altpay:wasm-bindgen";
 import { ready, loaded } from "./ready.js";
-export { AltPayOAuthError } from "altpay:glue";
+export { AltPayOAuthError } from "altpay:error";
 export { TokenClient } from "./client.js";
-export { kvStore, redisStore } from "./stores.js";
+export { kvStore, redisStore, durableObjectStore, TokenStoreObject, StoreErrorKind } from "./stores.js";
 
 /** One POST /oauth/token (operationId createOAuthToken). No cache. */
 export function createOAuthToken(options) {

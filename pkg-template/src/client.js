@@ -1,12 +1,16 @@
-// TokenClient: the JavaScript face over the wasm RawTokenClient. The decisions live in Rust (the
-// refresh state machine: fresh / join / start with backoff / stale-on-failure; store key and checks
-// of stored tokens; the token request itself). Here is only the IO they call for: one shared promise
-// per refresh, the backoff wait, the bounded store calls, the per-caller abort signal, and fetch().
+// TokenClient: the JavaScript face of the Rust RawTokenClient (src/wasm/client.rs), which reads the
+// options once, runs the refresh state machine and performs the refreshes (store read, token request,
+// store write). What stays here must be JavaScript to be cheap or to pass the caller's objects through
+// untouched: the cache-hit fast path (a fresh token is answered without crossing into wasm), one
+// caller's AbortSignal (it only stops that caller from waiting), and fetch(), which passes the
+// caller's Request and Response objects through.
 import * as wasm from "altpay:wasm-bindgen";
-import { AltPayOAuthError, makeToken } from "altpay:glue";
+import { AltPayOAuthError } from "altpay:error";
 import { ready, loaded } from "./ready.js";
 
 const ABSOLUTE = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+/** Redirects TokenClient.fetch follows for one call (the fetch standard's limit). */
+const MAX_REDIRECTS = 20;
 
 function abortedError() {
   return new AltPayOAuthError("aborted", "getToken() was aborted by the caller's signal");
@@ -31,59 +35,26 @@ function withSignal(promise, signal) {
   });
 }
 
-/** How long one store call may take (the same as STORE_TIMEOUT_MS in src/store.rs). */
-const STORE_TIMEOUT_MS = 1000;
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * The AccessToken fields of a value read from the store, each read once (the wasm half checks them and
- * the token handed out is a frozen copy of exactly these): null when it is not an object or a getter
- * throws.
- */
-function storedFields(value) {
-  if (typeof value !== "object") return null;
+/** An AltPayOAuthError for a failure of the caller's request in TokenClient.fetch, without the token. */
+function fetchError(code, what, error, token) {
+  if (error instanceof AltPayOAuthError) return error;
+  let text = "unknown error";
   try {
-    return [value.access_token, value.token_type, value.expires_in, value.expires_at, value.scope ?? undefined];
-  } catch {
-    return null;
-  }
-}
-
-/** `store[method](...args)`, bounded by `ms`: resolves [true, value] or [false, error], never rejects. */
-function storeCall(store, method, args, ms) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve([false, new Error(`token store ${method}() timed out after ${ms} ms`)]), ms);
-    const done = (ok, value) => {
-      clearTimeout(timer);
-      resolve([ok, value]);
-    };
-    try {
-      Promise.resolve(store[method](...args)).then((v) => done(true, v), (e) => done(false, e));
-    } catch (e) {
-      done(false, e);
-    }
-  });
+    text = String(error?.message ?? error);
+  } catch {}
+  if (token) text = text.split(token).join("[token]");
+  const e = new AltPayOAuthError(code, `TokenClient.fetch: ${what}: ${text}`);
+  return e;
 }
 
 /** Cached, eagerly refreshed, single-flight tokens, and a fetch that adds them. */
 export class TokenClient {
   #raw = null;
   #pending = null;
-  #fetch;
-  // The cached token's promise and its refresh point, as the wasm cache last reported them: until
-  // then a cache hit is answered here, without crossing into wasm.
+  // The promise of the cached token and until when it is fresh, as the Rust half last reported:
+  // until then a cache hit is answered here.
   #hit = null;
   #until = 0;
-  // The refresh in flight: its ticket and the promise every caller shares.
-  #ticket = -1;
-  #inflight = null;
-  #store;
-  #onStoreError;
-  // A snapshot of the options: every refresh is one createOAuthToken() with them.
-  #options;
 
   /** @throws AltPayOAuthError("invalid_config") */
   constructor(options) {
@@ -94,10 +65,6 @@ export class TokenClient {
       this.#pending = ready.then(() => (this.#raw = new wasm.RawTokenClient(options)));
       this.#pending.then(undefined, () => {});
     }
-    this.#options = { ...options, signal: undefined };
-    this.#fetch = typeof options?.fetch === "function" ? options.fetch : null;
-    this.#store = options?.store ?? null;
-    this.#onStoreError = typeof options?.onStoreError === "function" ? options.onStoreError : null;
   }
 
   /** The cached token while it is fresh, else a refreshed one (shared by concurrent callers). */
@@ -105,131 +72,100 @@ export class TokenClient {
     const force = options?.forceRefresh === true;
     const signal = options?.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(abortedError()); // an aborted caller starts nothing
-    if (!force && Date.now() < this.#until) return this.#hit;
-    if (this.#raw === null) return this.#pending.then(() => this.getToken(options));
-    const now = Date.now();
-    const decision = this.#raw.get(now, force);
     let promise;
-    if (typeof decision === "number") {
-      this.#ticket = decision;
-      promise = this.#refresh(decision, this.#raw.time, force);
-      this.#inflight = promise;
-    } else if (decision === null) {
-      promise = this.#inflight;
+    if (!force && Date.now() < this.#until) {
+      promise = this.#hit;
+    } else if (this.#raw === null) {
+      promise = this.#pending.then(() => this.getToken({ forceRefresh: force }));
     } else {
-      promise = decision;
-      const until = this.#raw.time;
-      if (until > 0) {
-        this.#hit = promise;
-        this.#until = until;
-      }
+      promise = this.#raw.getToken(force);
+      this.#until = this.#raw.freshUntil;
+      this.#hit = this.#until > 0 ? promise : null;
     }
-    if (force) this.#until = 0;
     return signal === undefined ? promise : withSignal(promise, signal);
-  }
-
-  #report(message, cause) {
-    if (this.#onStoreError === null) return;
-    const error = new AltPayOAuthError("network_error", message);
-    if (cause !== undefined) error.cause = cause;
-    try {
-      this.#onStoreError(error);
-    } catch {
-      // a throwing hook must not break getToken()
-    }
-  }
-
-  /** One refresh, as the state machine started it under `ticket`. */
-  async #refresh(ticket, notBefore, force) {
-    const raw = this.#raw;
-    try {
-      const wait = notBefore - Date.now();
-      if (wait > 0) await sleep(wait);
-      const store = this.#store;
-      let storeUp = true;
-      if (store !== null && !force) {
-        const [ok, value] = await storeCall(store, "get", [raw.storeKey], STORE_TIMEOUT_MS);
-        if (!ok) {
-          storeUp = false;
-          this.#report("token store get() failed; requesting a new token instead", value);
-        } else if (value !== null && value !== undefined) {
-          const fields = storedFields(value);
-          const verdict = fields === null ? -1 : raw.acceptStored(...fields, Date.now());
-          if (verdict < 0) this.#report("token store returned a value that is not an AccessToken; ignoring it");
-          else if (verdict > 0) {
-            const token = makeToken(...fields);
-            raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, Date.now());
-            return token;
-          }
-        }
-      }
-      let token;
-      try {
-        token = await wasm.createOAuthToken(this.#options);
-      } catch (error) {
-        const stale = raw.fail(ticket, Date.now());
-        if (stale !== undefined) return stale;
-        throw error;
-      }
-      const now = Date.now();
-      const ttl = raw.succeed(ticket, Promise.resolve(token), token.expires_at, token.expires_in, now);
-      if (store !== null && storeUp) {
-        if (ttl > 0) {
-          const [ok, error] = await storeCall(store, "set", [raw.storeKey, token, ttl], STORE_TIMEOUT_MS);
-          if (!ok) this.#report("token store set() failed; the token is still cached locally", error);
-        }
-      }
-      return token;
-    } finally {
-      if (this.#ticket === ticket) this.#inflight = null;
-    }
   }
 
   /**
    * fetch() with `Authorization: Bearer <token>`. A relative URL is resolved against the base URL
    * (its path kept: "/customers" on base "https://h/v1" is "https://h/v1/customers"). The token is
-   * only ever sent to the base URL's origin. On a 401 the token is refreshed and the request retried
-   * once (not when the body is a one-shot stream).
+   * only ever sent to the base URL's origin: redirects are followed here, and one to another origin
+   * is followed without the token (`redirect: "manual"` or `"error"` from the caller are honoured).
+   * On a 401 the token is refreshed and the request retried once (not when the body is a one-shot
+   * stream). Every failure is an AltPayOAuthError.
    */
   async fetch(input, init) {
     if (this.#raw === null) await this.#pending;
     const base = this.#raw.baseUrl;
-    let target = input;
-    if (typeof input === "string" && !ABSOLUTE.test(input)) {
-      target = base + (input.startsWith("/") ? input : "/" + input);
-    }
-    const request = new Request(target, init);
     const origin = new URL(base).origin;
-    if (new URL(request.url).origin !== origin) {
-      throw new AltPayOAuthError(
-        "invalid_config",
-        `TokenClient.fetch only sends the token to ${origin}, not to ${new URL(request.url).origin}`,
-      );
+    let request;
+    try {
+      const target = typeof input === "string" && !ABSOLUTE.test(input) ? base + (input.startsWith("/") ? input : "/" + input) : input;
+      request = new Request(target, init);
+    } catch (error) {
+      throw fetchError("invalid_config", "invalid request", error);
     }
+    const to = new URL(request.url).origin;
+    if (to !== origin) {
+      throw new AltPayOAuthError("invalid_config", `TokenClient.fetch only sends the token to ${origin}, not to ${to}`);
+    }
+    const mode = init?.redirect ?? (input instanceof Request ? input.redirect : "follow");
     const replayable = request.body === null || !(init?.body instanceof ReadableStream);
     const retry = replayable ? request.clone() : null;
-    const send = (req) => (this.#fetch === null ? fetch(req) : this.#fetch(req));
 
-    const signal = request.signal;
-    const token = await this.getToken({ signal });
-    request.headers.set("Authorization", `Bearer ${token.access_token}`);
-    const response = await send(request);
+    const token = await this.getToken({ signal: request.signal });
+    let response = await this.#send(request, token.access_token, mode);
     if (response.status !== 401 || retry === null) return response;
 
     await response.body?.cancel().catch(() => {});
-    let fresh = await this.getToken({ signal });
-    // Only force a new token if nobody replaced the rejected one meanwhile (no refresh stampede).
-    if (fresh.access_token === token.access_token) fresh = await this.getToken({ forceRefresh: true, signal });
-    retry.headers.set("Authorization", `Bearer ${fresh.access_token}`);
-    return send(retry);
+    let fresh = await this.getToken({ signal: request.signal });
+    // Only force a new token if nobody replaced the rejected one meanwhile (no refresh stampede);
+    // a forced refresh is still at most one token request per second (the core's spacing).
+    if (fresh.access_token === token.access_token) fresh = await this.getToken({ forceRefresh: true, signal: request.signal });
+    return this.#send(retry, fresh.access_token, mode);
+  }
+
+  /** Send `request` with the token, following redirects by hand so the token never leaves the origin. */
+  async #send(request, accessToken, mode) {
+    const send = this.#raw.fetchFunction ?? globalThis.fetch;
+    const origin = new URL(this.#raw.baseUrl).origin;
+    let current = request;
+    let withToken = true;
+    for (let hop = 0; ; hop++) {
+      const headers = new Headers(current.headers);
+      if (withToken) headers.set("Authorization", `Bearer ${accessToken}`);
+      else headers.delete("Authorization");
+      const outgoing = new Request(current, { headers, redirect: "manual" });
+      let response;
+      try {
+        response = await send(outgoing);
+      } catch (error) {
+        if (error?.name === "AbortError") throw fetchError("aborted", "the request was aborted", error, accessToken);
+        throw fetchError("network_error", "the request failed", error, accessToken);
+      }
+      const location = response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
+      if (location === null || mode === "manual") return response;
+      if (mode === "error") {
+        await response.body?.cancel().catch(() => {});
+        throw new AltPayOAuthError("http_error", `TokenClient.fetch: redirected (${response.status}) while redirect is "error"`, { status: response.status });
+      }
+      if (hop >= MAX_REDIRECTS) {
+        throw new AltPayOAuthError("http_error", `TokenClient.fetch: more than ${MAX_REDIRECTS} redirects`, { status: response.status });
+      }
+      await response.body?.cancel().catch(() => {});
+      const next = new URL(location, current.url);
+      withToken = withToken && next.origin === origin;
+      // 303 (and 301/302 after a POST) turn into a GET without a body, as the fetch standard says.
+      const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === "POST");
+      current = toGet
+        ? new Request(next, { method: "GET", headers: current.headers, signal: current.signal })
+        : new Request(next, current);
+    }
   }
 
   /** Forget the cached token (and any failure backoff). */
   clear() {
     this.#until = 0;
     this.#hit = null;
-    this.#ticket = -1;
-    this.#inflight = null;
     if (this.#raw !== null) this.#raw.clear();
     else this.#pending.then((raw) => raw.clear(), () => {});
   }

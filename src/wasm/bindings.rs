@@ -1,67 +1,53 @@
-//! Raw bindings to `js/glue.js`: the object builders and the IO primitives the wasm layer drives.
-//! The global `fetch` is called there (resolved at call time, so a polyfill or test double installed
-//! after import is honoured; never `window.fetch`, which Node and Workers do not have). None of
-//! these functions throw or reject: failures come back as values, so no JavaScript exception ever
-//! unwinds through wasm.
+//! Bindings to the runtime's globals and to the one JavaScript module of the package (`js/error.js`).
+//! Globals are looked up when called, so a polyfill or test double installed after import is used;
+//! `window` is never involved (Node, Deno and Workers have none).
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use web_sys::RequestInit;
 
-#[wasm_bindgen(module = "/js/glue.js")]
+#[wasm_bindgen]
 extern "C" {
-    /// Build an `AltPayOAuthError` (details flattened as `[k, v, k, v, ...]`).
-    #[wasm_bindgen(js_name = makeError)]
-    pub fn make_error(
-        code: &str,
-        message: &str,
-        status: Option<u16>,
-        details: Option<js_sys::Array>,
-        retry_after: Option<f64>,
-    ) -> JsValue;
+    /// The runtime's global `fetch(url, init)`.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    pub fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
 
-    /// Build the frozen `AccessToken` object.
-    #[wasm_bindgen(js_name = makeToken)]
-    pub fn make_token(
-        access_token: &str,
-        token_type: &str,
-        expires_in: f64,
-        expires_at: f64,
-        scope: Option<String>,
-    ) -> JsValue;
+    /// `setTimeout(handler, ms)`: a number, or Node's `Timeout` object.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(handler: &Function, ms: f64) -> JsValue;
 
-    /// Hand the module's [`Judge`](super::transport::Judge) to `drive` (once per instance).
-    #[wasm_bindgen(js_name = setJudge)]
-    pub fn set_judge(judge: JsValue);
+    /// `clearTimeout(handle)`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(handle: &JsValue);
 
-    /// Start the request for an options object validated before and unchanged since (its plan
-    /// remembered by `remember`), or `undefined`.
-    #[wasm_bindgen(js_name = driveRemembered)]
-    pub fn drive_remembered(options: &JsValue) -> JsValue;
+    /// A response body: a `ReadableStream` from the runtime's fetch, or whatever a custom fetch's
+    /// response carries. Its methods are bound with `catch`, so an odd body is an error value, not a
+    /// JavaScript exception through wasm.
+    pub type BodyStream;
 
-    /// Remember the validated request of `options` (made of `values`, from `read_options`) and
-    /// return it as the plan `drive` takes. The strings cross once per options object.
-    #[wasm_bindgen(js_name = remember)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn remember(
-        options: &JsValue,
-        values: &JsValue,
-        url: &str,
-        authorization: &str,
-        secret: &str,
-        timeout_ms: u32,
-        retries: u32,
-    ) -> JsValue;
+    /// `body.getReader()`.
+    #[wasm_bindgen(method, catch, js_name = getReader)]
+    pub fn get_reader(this: &BodyStream) -> Result<BodyReader, JsValue>;
 
-    /// Run a token request with a plan from `remember`: attempt (with `fetch`, or the global one
-    /// when `undefined`, under the caller's `signal`), judge, sleep, until a token or a final error.
-    #[wasm_bindgen(js_name = drive)]
-    pub fn drive(plan: &JsValue, fetch: &JsValue, signal: &JsValue) -> Promise;
+    /// A reader of a [`BodyStream`].
+    pub type BodyReader;
 
-    /// All option values in one crossing (an array in `OPTION_KEYS` order), or the name of the key
-    /// whose getter threw.
-    #[wasm_bindgen(js_name = readOptions)]
-    pub fn read_options(options: &JsValue) -> JsValue;
+    /// `reader.read()`.
+    #[wasm_bindgen(method, catch)]
+    pub fn read(this: &BodyReader) -> Result<Promise, JsValue>;
+
+    /// `reader.cancel()`.
+    #[wasm_bindgen(method, catch)]
+    pub fn cancel(this: &BodyReader) -> Result<Promise, JsValue>;
+}
+
+#[wasm_bindgen(module = "/js/error.js")]
+extern "C" {
+    /// The package's error class.
+    #[wasm_bindgen(js_name = AltPayOAuthError)]
+    pub type AltPayOAuthError;
+
+    /// `new AltPayOAuthError(code, message, init)`.
+    #[wasm_bindgen(constructor, js_class = AltPayOAuthError)]
+    pub fn new(code: &str, message: &str, init: &JsValue) -> AltPayOAuthError;
 }

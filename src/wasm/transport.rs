@@ -1,158 +1,251 @@
-//! One token request, judged attempt by attempt: `drive` in js/glue.js runs each attempt (it owns the
-//! abort guard and reads the body) and hands the outcome to the [`Judge`], which judges it with the
-//! sans-IO core: a token, the delay before the next attempt, or the final error. No futures run in
-//! wasm.
+//! One attempt of the token request: the request built with web-sys, sent with the runtime's
+//! `fetch` (or the caller's), the response and its body read under an [`abort::Guard`], and what was
+//! observed returned as the core's [`Outcome`]. Nothing here decides anything.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
-use super::convert::{error_to_js, token_to_js};
-use crate::error::{Error, ErrorCode};
-use crate::response::{self, Token};
-use crate::retry;
-use crate::text::{cat, push_u64};
-use js_sys::Array;
+use js_sys::{ArrayBuffer, Date, Function, Object, Promise, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect};
 
-/// The judge of token-request attempts. One per module instance, handed once to js/glue.js (whose
-/// `drive` loop calls it): a stateless object, so no wasm-bindgen wrapper is made per request. What a
-/// judgement needs of the request (attempts failed so far, retries, timeout, the strings to redact)
-/// comes with each call.
-#[wasm_bindgen(skip_typescript)]
-pub struct Judge;
+use super::abort::{Fired, Guard, Stopped};
+use super::bindings::{global_fetch, BodyReader, BodyStream};
+use crate::attempt::{Failure, Outcome};
+use crate::body::{ErrorBody, TokenBody};
+use crate::request::{self, TokenRequest};
+use crate::response::{self, MAX_BODY_BYTES};
+use crate::retry;
 
-#[wasm_bindgen]
-impl Judge {
-    /// The `AccessToken` object for the body of a 2xx response sent at `sentAt` (epoch ms), or
-    /// `undefined` when the body is not a valid token response (then `judge` says why).
-    pub fn token(&self, body: &[u8], #[wasm_bindgen(js_name = sentAt)] sent_at: f64) -> JsValue {
-        match response::parse_token(body, sent_at) {
-            Ok(token) => token_to_js(&token),
-            Err(_) => JsValue::UNDEFINED,
-        }
-    }
+/// Fetch errors are described in at most this many characters.
+const MAX_DESCRIPTION_CHARS: usize = 200;
 
-    /// Judge an attempt's outcome (one of the tagged arrays of `attempt` in js/glue.js, with the
-    /// body bytes of a `[0, ...]` outcome passed separately as `body`: copied in by wasm-bindgen) after
-    /// `failed` failed attempts: the `AccessToken` object, a number (milliseconds to wait before
-    /// the next attempt), or the final `AltPayOAuthError`, redacted of `secret` and
-    /// `authorization`. `[2, "aborted"]` (a backoff sleep cut short by the caller's signal) gives
-    /// the `aborted` error.
-    // Everything a judgement needs comes with the call (the Judge keeps no state per request).
-    #[allow(clippy::too_many_arguments)]
-    pub fn judge(
-        &self,
-        outcome: JsValue,
-        body: Option<Vec<u8>>,
-        failed: u32,
-        retries: u32,
-        #[wasm_bindgen(js_name = timeoutMs)] timeout_ms: u32,
-        secret: &str,
-        authorization: &str,
-    ) -> JsValue {
-        let error = match outcome_result(&outcome.unchecked_into(), body, timeout_ms) {
-            Ok(token) => return token_to_js(&token),
-            Err(e) => e.redact(&[
-                secret,
-                authorization,
-                authorization
-                    .strip_prefix("Basic ")
-                    .unwrap_or(authorization),
-            ]),
-        };
-        match retry::next_delay_ms(&error, failed, retries, js_sys::Math::random()) {
-            Some(delay) => JsValue::from(delay),
-            None => error_to_js(&error),
+impl From<Fired> for Failure {
+    fn from(f: Fired) -> Failure {
+        match f {
+            Fired::Timeout => Failure::Timeout,
+            Fired::Aborted => Failure::Aborted,
         }
     }
 }
 
-/// What an attempt's outcome amounts to: a token, or the error (not yet redacted).
-fn outcome_result(outcome: &Array, body: Option<Vec<u8>>, timeout_ms: u32) -> Result<Token, Error> {
-    let timeout_ms = f64::from(timeout_ms);
-    let number = |i: u32| outcome.get(i).as_f64().unwrap_or(-1.0);
-    let status = || number(1).clamp(0.0, 999.0) as u16;
-    let retry_after = || {
-        outcome
-            .get(2)
-            .as_string()
-            .and_then(|v| retry::parse_retry_after(&v, js_sys::Date::now()))
+/// The `RequestInit` of the token request: POST, the three headers, the form body, redirects not
+/// followed, and the guard's signal.
+fn request_init(req: &TokenRequest<'_>, signal: Option<&AbortSignal>) -> RequestInit {
+    let headers = Object::new();
+    for (name, value) in req.headers() {
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
+    }
+    let init = RequestInit::new();
+    init.set_method(request::METHOD);
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(request::BODY));
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(signal);
+    init
+}
+
+/// One attempt: see the module doc. `fetch`: the caller's, or `None` for the global one.
+pub async fn attempt(
+    req: &TokenRequest<'_>,
+    timeout_ms: u32,
+    fetch: Option<&Function>,
+    caller: Option<&AbortSignal>,
+) -> Outcome {
+    if caller.is_some_and(AbortSignal::aborted) {
+        return Outcome::NoResponse(Failure::Aborted); // nothing is sent for a caller who gave up
+    }
+    let guard = match Guard::new(f64::from(timeout_ms), caller, true) {
+        Ok(g) => g,
+        Err(e) => return Outcome::NoResponse(Failure::Network(describe(&e))),
     };
-    match number(0) as i32 {
-        // A response with its body read (or refused past the cap: null).
-        0 => {
-            let status = status();
-            let bytes = body;
-            if (200..300).contains(&status) {
-                match bytes {
-                    Some(b) => {
-                        response::parse_token(&b, number(4)).map_err(|e| e.with_status(status))
-                    }
-                    None => Err(response::body_too_large().with_status(status)),
-                }
-            } else {
-                Err(response::error_for_status(
-                    status,
-                    bytes.as_deref(),
-                    retry_after(),
-                ))
-            }
+    let init = request_init(req, guard.signal().as_ref());
+    let sent_at_ms = Date::now();
+    let sent = match fetch {
+        None => global_fetch(req.url, &init),
+        Some(f) => f
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(req.url), &init)
+            .map(|v| Promise::resolve(&v)),
+    };
+    let response = match sent {
+        Ok(p) => guard.run(p).await,
+        Err(e) => Err(Stopped::Rejected(e)),
+    };
+    let response = match response {
+        Ok(r) => r,
+        Err(Stopped::Fired(why)) => return Outcome::NoResponse(why.into()),
+        Err(Stopped::Rejected(e)) => return Outcome::NoResponse(Failure::Network(describe(&e))),
+    };
+    read_response(&response, &guard, sent_at_ms).await
+}
+
+/// A property of an object that may be anything a custom fetch returned (a throwing getter reads
+/// as `undefined`).
+pub fn prop(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Status, headers and body of a response, as an [`Outcome`].
+async fn read_response(response: &JsValue, guard: &Guard, sent_at_ms: f64) -> Outcome {
+    if !response.is_object() {
+        return Outcome::NotAResponse;
+    }
+    if prop(response, "type").as_string().as_deref() == Some("opaqueredirect") {
+        return Outcome::OpaqueRedirect;
+    }
+    let status = match prop(response, "status").as_f64() {
+        Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => s as u16,
+        _ => return Outcome::NotAResponse,
+    };
+    let headers = prop(response, "headers");
+    let header = |name: &str| -> Option<String> {
+        if !headers.is_object() {
+            return None;
         }
-        // A response whose body could not be read.
-        1 => {
-            let status = status();
-            let cause = outcome.get(3).as_string().unwrap_or_default();
-            if cause == "network" && !(200..300).contains(&status) {
-                // The status says enough; the error body was only for details.
-                return Err(response::error_for_status(status, None, retry_after()));
-            }
-            let what = if (200..300).contains(&status) {
-                "reading the token response failed"
-            } else {
-                "reading the error response failed"
-            };
-            Err(classify(&cause, timeout_ms, what, &outcome.get(4)).with_status(status))
-        }
-        // No response at all.
-        2 => {
-            let cause = outcome.get(1).as_string().unwrap_or_default();
-            Err(classify(
-                &cause,
-                timeout_ms,
-                "could not reach the token endpoint",
-                &outcome.get(2),
-            ))
-        }
-        // A browser's `redirect: "manual"` gives an opaque redirect (status 0, no headers).
-        3 if number(1) == 0.0 => {
-            let mut e = response::error_for_status(302, None, None);
-            e.status = None;
-            Err(e)
-        }
-        _ => Err(Error::response("fetch did not resolve to a Response")),
+        headers.unchecked_ref::<Headers>().get(name).ok().flatten()
+    };
+    let success = (200..300).contains(&status);
+    let retry_after = if success {
+        None
+    } else {
+        header("retry-after").and_then(|v| retry::parse_retry_after(&v, Date::now()))
+    };
+    let body = prop(response, "body");
+    let declared_too_large = header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64);
+    let bytes = if declared_too_large {
+        cancel_stream(&body);
+        Ok(None)
+    } else {
+        read_body(&body, guard).await
+    };
+    match (success, bytes) {
+        (true, Ok(bytes)) => Outcome::Success {
+            status,
+            body: response::decode(bytes.as_deref(), parse_json::<TokenBody>),
+            sent_at_ms,
+        },
+        (true, Err(failure)) => Outcome::BodyFailed { status, failure },
+        (false, Ok(bytes)) => Outcome::Status {
+            status,
+            body: response::decode(bytes.as_deref(), parse_json::<ErrorBody>).ok(),
+            retry_after,
+        },
+        // The status says enough; the error body was only for details.
+        (false, Err(Failure::Network(_))) => Outcome::Status {
+            status,
+            body: None,
+            retry_after,
+        },
+        (false, Err(failure)) => Outcome::BodyFailed { status, failure },
     }
 }
 
-/// The error for an attempt that ended early: `timeout`, `aborted` or `network_error` (described by
-/// `described`, the one-line text `attempt` made of the JavaScript error).
-fn classify(cause: &str, timeout_ms: f64, what: &str, described: &JsValue) -> Error {
-    match cause {
-        "timeout" => {
-            let mut message = String::from("token request timed out after ");
-            push_u64(&mut message, timeout_ms as u64);
-            message.push_str(" ms (");
-            message.push_str(what);
-            message.push(')');
-            Error::new(ErrorCode::Timeout, message)
+/// The runtime's `JSON.parse`, then serde-wasm-bindgen into `T`.
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ()> {
+    let value = JSON::parse(text).map_err(|_| ())?;
+    serde_wasm_bindgen::from_value(value).map_err(|_| ())
+}
+
+/// Cancel a body stream we will not read, ignoring whatever that throws or rejects with.
+fn cancel_stream(body: &JsValue) {
+    if body.is_object() {
+        if let Ok(reader) = body.unchecked_ref::<BodyStream>().get_reader() {
+            cancel_reader(&reader);
         }
-        "aborted" => Error::new(
-            ErrorCode::Aborted,
-            "token request was aborted by the caller's signal",
-        ),
-        _ => Error::new(
-            ErrorCode::NetworkError,
-            cat(&[what, ": ", &described.as_string().unwrap_or_default()]),
-        ),
     }
+}
+
+fn cancel_reader(reader: &BodyReader) {
+    if let Ok(p) = reader.cancel() {
+        spawn_local(async move {
+            let _ = JsFuture::from(p).await;
+        });
+    }
+}
+
+/// Read a body stream, chunk by chunk under the guard, up to [`MAX_BODY_BYTES`]: the bytes, or
+/// `None` past the cap (the stream is cancelled there, never buffered whole).
+async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Failure> {
+    if body.is_null() || body.is_undefined() {
+        return Ok(Some(Vec::new()));
+    }
+    let not_bytes = || Failure::Network("response body is not a byte stream".into());
+    if !body.is_object() {
+        return Err(not_bytes());
+    }
+    let reader = body
+        .unchecked_ref::<BodyStream>()
+        .get_reader()
+        .map_err(|e| Failure::Network(describe(&e)))?;
+    // Chunks stay in JavaScript until the end: the body then enters wasm memory in one allocation of
+    // its exact size (no growing buffer), and a body past the cap never enters it.
+    let mut chunks: Vec<Uint8Array> = Vec::new();
+    let mut size: usize = 0;
+    loop {
+        let chunk = match reader.read() {
+            Ok(p) => guard.run(p).await,
+            Err(e) => Err(Stopped::Rejected(e)),
+        };
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(Stopped::Fired(why)) => return Err(why.into()),
+            Err(Stopped::Rejected(e)) => return Err(Failure::Network(describe(&e))),
+        };
+        if prop(&chunk, "done").as_bool() == Some(true) {
+            break;
+        }
+        let value = prop(&chunk, "value");
+        if !ArrayBuffer::is_view(&value) {
+            cancel_reader(&reader);
+            return Err(not_bytes());
+        }
+        let chunk: Uint8Array = value.unchecked_into();
+        size += chunk.length() as usize;
+        if size > MAX_BODY_BYTES {
+            cancel_reader(&reader);
+            return Ok(None);
+        }
+        chunks.push(chunk);
+    }
+    let mut bytes = vec![0u8; size];
+    let mut at = 0;
+    for chunk in chunks {
+        let len = chunk.length() as usize;
+        if let Some(into) = bytes.get_mut(at..at + len) {
+            chunk.copy_to(into);
+        }
+        at += len;
+    }
+    Ok(Some(bytes))
+}
+
+/// A fetch error in one line (external text, redacted by the caller): its message and, when
+/// present, Node's `cause` (a code such as ECONNREFUSED, else its message), cut to 200 characters.
+/// In a browser page a failed fetch is most often CORS, which the browser does not report: say so.
+pub fn describe(error: &JsValue) -> String {
+    let text = |v: &JsValue| v.as_string().filter(|s| !s.is_empty());
+    let mut out = text(error)
+        .or_else(|| text(&prop(error, "message")))
+        .unwrap_or_else(|| "unknown error".into());
+    let cause = prop(error, "cause");
+    if let Some(why) = text(&prop(&cause, "code")).or_else(|| text(&prop(&cause, "message"))) {
+        out = format!("{out} ({why})");
+    }
+    if let Some((cut, _)) = out.char_indices().nth(MAX_DESCRIPTION_CHARS) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    let in_page = Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false);
+    if in_page && prop(error, "name").as_string().as_deref() == Some("TypeError") {
+        out.push_str(
+            "; in a browser this is often CORS: the token endpoint must allow this page's origin \
+             (`altpay-oauth mock` allows loopback origins)",
+        );
+    }
+    out
 }

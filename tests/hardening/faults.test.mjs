@@ -109,21 +109,15 @@ describe("network faults", () => {
 
 describe("bad bodies", () => {
   const cases = [
-    ["truncated JSON", { body: '{"access_token":"abc","token_type":"bearer","expires_in":36' }, /not valid JSON \(unexpected end of input/],
+    ["truncated JSON", { body: '{"access_token":"abc","token_type":"bearer","expires_in":36' }, /^token response is not valid JSON$/],
     [
       "invalid UTF-8",
       { rawBytesBase64: Buffer.concat([Buffer.from('{"access_token":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('","token_type":"bearer","expires_in":1}')]).toString("base64") },
-      /invalid UTF-8 at byte 18/,
+      /^token response is not valid UTF-8$/,
     ],
-    ["an encoded surrogate (CESU-8)", { rawBytesBase64: Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]).toString("base64") }, /invalid UTF-8/],
-    ["duplicate access_token", { body: '{"access_token":"a","token_type":"bearer","access_token":"b","expires_in":1}' }, /duplicate "access_token"/],
-    ["duplicate expires_in", { body: '{"access_token":"a","token_type":"bearer","expires_in":1,"expires_in":99999}' }, /duplicate "expires_in"/],
-    ["100,000 nested arrays", { body: "[".repeat(100_000) + "]".repeat(100_000) }, /nesting too deep at byte 32/],
-    [
-      "a valid token with a 33-deep extra field",
-      { body: `{"access_token":"a","token_type":"bearer","expires_in":1,"x":${"[".repeat(32)}${"]".repeat(32)}}` },
-      /nesting too deep/,
-    ],
+    ["an encoded surrogate (CESU-8)", { rawBytesBase64: Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]).toString("base64") }, /not valid UTF-8/],
+    // The runtime's JSON.parse decodes bodies: nesting is no limit of ours (the result must still be an object).
+    ["100,000 nested arrays", { body: "[".repeat(100_000) + "]".repeat(100_000) }, /must be a JSON object, got an array/],
     ["200 with an empty body", { status: 200, body: "" }, /body is empty/],
     ["200 with white space only", { status: 200, body: " \r\n\t" }, /body is empty/],
     ["204 No Content", { status: 204 }, /body is empty/],
@@ -145,11 +139,21 @@ describe("bad bodies", () => {
     });
   }
 
-  test("a valid token with a 31-deep extra field is accepted (unknown fields are ignored)", async () => {
+  test("a valid token with a 200-deep extra field is accepted (unknown fields are ignored)", async () => {
     const l = lane("depth-ok");
-    l.script({ body: `{"access_token":"a","token_type":"bearer","expires_in":1,"x":${"[".repeat(31)}${"]".repeat(31)}}` });
+    l.script({ body: `{"access_token":"a","token_type":"bearer","expires_in":1,"x":${"[".repeat(200)}${"]".repeat(200)}}` });
     const t = await createOAuthToken(opts(l));
     assert.deepEqual(Object.keys(t).sort(), ["access_token", "expires_at", "expires_in", "token_type"]);
+  });
+
+  test("a duplicated member: the last one wins, as with JSON.parse in every JavaScript client", async () => {
+    const l = lane("dup");
+    l.script({ body: '{"access_token":"first","token_type":"bearer","access_token":"last","expires_in":1,"expires_in":7}' });
+    const t = await createOAuthToken(opts(l));
+    assert.equal(t.access_token, "last");
+    assert.equal(t.expires_in, 7);
+    l.script({ body: '{"access_token":"a","token_type":"bearer","expires_in":1,"expires_in":-1}' });
+    await expectError(createOAuthToken(opts(l)), "invalid_response");
   });
 
   for (const [name, step] of [

@@ -7,7 +7,7 @@ use wasm_bindgen_test::*;
 
 #[wasm_bindgen_test]
 async fn a_timeout_while_waiting_for_headers() {
-    let lane = lane("cancel-timeout-headers");
+    let lane = lane("cancel-timeout-headers").await;
     // The mock stops waiting as soon as the client goes away, so a long delay costs nothing.
     lane.script(json!({ "normal": true, "delayMs": 1500 }))
         .await;
@@ -25,7 +25,7 @@ async fn a_timeout_while_waiting_for_headers() {
 
 #[wasm_bindgen_test]
 async fn a_timeout_while_reading_the_body() {
-    let lane = lane("cancel-timeout-body");
+    let lane = lane("cancel-timeout-body").await;
     // Headers and half the body at once, the rest after 1.5 s.
     lane.script(json!({ "normal": true, "bodyDelayMs": 1500 }))
         .await;
@@ -43,7 +43,7 @@ async fn a_timeout_while_reading_the_body() {
 
 #[wasm_bindgen_test]
 async fn a_timeout_on_a_slow_error_body() {
-    let lane = lane("cancel-timeout-error-body");
+    let lane = lane("cancel-timeout-error-body").await;
     lane.script(json!({ "status": 400, "json": { "error": "invalid_request", "error_description": "a slow one" }, "bodyDelayMs": 1500 }))
         .await;
     let options = lane.options_with(json!({ "timeoutMs": 150, "retries": 0 }));
@@ -53,7 +53,7 @@ async fn a_timeout_on_a_slow_error_body() {
 
 #[wasm_bindgen_test]
 async fn abort_while_waiting_for_headers() {
-    let lane = lane("cancel-abort-headers");
+    let lane = lane("cancel-abort-headers").await;
     lane.script(json!({ "normal": true, "delayMs": 1500 }))
         .await;
     let controller = abort_after(50.0);
@@ -70,7 +70,7 @@ async fn abort_while_waiting_for_headers() {
 
 #[wasm_bindgen_test]
 async fn abort_while_reading_the_body() {
-    let lane = lane("cancel-abort-body");
+    let lane = lane("cancel-abort-body").await;
     lane.script(json!({ "normal": true, "bodyDelayMs": 1500 }))
         .await;
     let controller = abort_after(50.0);
@@ -86,7 +86,7 @@ async fn abort_while_reading_the_body() {
 
 #[wasm_bindgen_test]
 async fn an_already_aborted_signal_sends_nothing() {
-    let lane = lane("cancel-pre-aborted");
+    let lane = lane("cancel-pre-aborted").await;
     let controller = AbortController::new();
     controller.abort();
     let static_abort = js_fn("", "return AbortSignal.abort()");
@@ -104,7 +104,7 @@ async fn an_already_aborted_signal_sends_nothing() {
 
 #[wasm_bindgen_test]
 async fn abort_during_a_backoff_sleep_is_prompt() {
-    let lane = lane("cancel-abort-backoff");
+    let lane = lane("cancel-abort-backoff").await;
     // A 503 asking for 5 s: the client sleeps 5 s before the retry; the abort at 100 ms must end it.
     lane.script(json!({ "status": 503, "headers": { "retry-after": "5" } }))
         .await;
@@ -137,7 +137,7 @@ async fn connection_refused_is_a_network_error() {
     let options = obj(json!({
         "clientId": client_id(),
         "clientSecret": secret(),
-        "baseUrl": refused_url(),
+        "baseUrl": refused_url().await,
         "retries": 0,
     }));
     fails_with(&options, &want("network_error")).await;
@@ -146,12 +146,12 @@ async fn connection_refused_is_a_network_error() {
     let start = now();
     fails_with(&options, &want("network_error")).await;
     assert!(now() - start >= 190.0, "no backoff before the retry");
-    lane("cancel-refused").recovers().await;
+    lane("cancel-refused").await.recovers().await;
 }
 
 #[wasm_bindgen_test]
 async fn connection_resets_are_network_errors() {
-    let lane = lane("cancel-reset");
+    let lane = lane("cancel-reset").await;
     for when in ["before-headers", "mid-body"] {
         lane.script(json!({ "normal": true, "reset": when })).await;
         let options = lane.options_with(json!({ "retries": 0 }));
@@ -173,7 +173,7 @@ async fn nothing_is_left_behind_on_the_callers_signal_or_in_timers() {
         "",
         "return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length",
     );
-    let lane = lane("cancel-cleanup");
+    let lane = lane("cancel-cleanup").await;
     lane.script(json!([{ "status": 503 }, { "normal": true }, { "status": 403 }]))
         .await;
     let controller = AbortController::new();
@@ -239,8 +239,8 @@ async fn settles_within(
 }
 
 // A custom `fetch` that ignores `init.signal` (a test double, a wrapper that drops it), or hands back
-// a Response whose body is not tied to it, must still end at `timeoutMs` or on an abort: `attempt` in
-// js/glue.js races the fetch call and the body read against its guard for a custom fetch.
+// a Response whose body is not tied to it, must still end at `timeoutMs` or on an abort: the library
+// must race the fetch call and the body read against its own timer and the caller's signal.
 #[wasm_bindgen_test]
 async fn timeout_and_abort_do_not_depend_on_fetch_honouring_the_signal() {
     let never = js_fn("", "return new Promise(() => {})");

@@ -58,7 +58,7 @@ async fn invalid_options_value(value: JsValue, label: &str) {
 
 #[wasm_bindgen_test]
 async fn missing_or_empty_credentials() {
-    let lane = lane("cfg-credentials");
+    let lane = lane("cfg-credentials").await;
     each_is_invalid_config(
         &lane,
         vec![
@@ -77,7 +77,7 @@ async fn missing_or_empty_credentials() {
 
 #[wasm_bindgen_test]
 async fn credentials_of_the_wrong_type() {
-    let lane = lane("cfg-credential-types");
+    let lane = lane("cfg-credential-types").await;
     each_is_invalid_config(
         &lane,
         vec![
@@ -109,7 +109,7 @@ async fn credentials_of_the_wrong_type() {
 
 #[wasm_bindgen_test]
 async fn a_colon_in_client_id() {
-    let lane = lane("cfg-colon");
+    let lane = lane("cfg-colon").await;
     each_is_invalid_config(
         &lane,
         vec![
@@ -126,7 +126,7 @@ async fn a_colon_in_client_id() {
 
 #[wasm_bindgen_test]
 async fn control_characters_in_credentials() {
-    let lane = lane("cfg-control-chars");
+    let lane = lane("cfg-control-chars").await;
     let mut cases = Vec::new();
     for c in ["\n", "\r", "\t", "\u{0}", "\u{7f}", "\u{1b}", "\u{85}"] {
         cases.push((
@@ -147,7 +147,7 @@ async fn control_characters_in_credentials() {
 
 #[wasm_bindgen_test]
 async fn bad_base_urls() {
-    let lane = lane("cfg-base-url");
+    let lane = lane("cfg-base-url").await;
     let port = lane
         .base_url
         .trim_start_matches("http://127.0.0.1:")
@@ -210,7 +210,7 @@ async fn bad_base_urls() {
 
 #[wasm_bindgen_test]
 async fn bad_environments() {
-    let lane = lane("cfg-environment");
+    let lane = lane("cfg-environment").await;
     let cases = vec![
         (
             "staging",
@@ -233,7 +233,7 @@ async fn bad_environments() {
 
 #[wasm_bindgen_test]
 async fn bad_timeouts_and_retries() {
-    let lane = lane("cfg-numbers");
+    let lane = lane("cfg-numbers").await;
     let mut cases = vec![
         ("timeoutMs 0", json!({ "timeoutMs": 0 })),
         ("timeoutMs -1", json!({ "timeoutMs": -1 })),
@@ -269,7 +269,7 @@ async fn bad_timeouts_and_retries() {
 
 #[wasm_bindgen_test]
 async fn fetch_that_is_not_a_function() {
-    let lane = lane("cfg-fetch");
+    let lane = lane("cfg-fetch").await;
     each_is_invalid_config(
         &lane,
         vec![
@@ -306,13 +306,13 @@ async fn options_that_are_not_an_object() {
         &[],
     );
     invalid_options_value(throwing, "throwing getter").await;
-    lane("cfg-not-object").recovers().await;
+    lane("cfg-not-object").await.recovers().await;
 }
 
 #[wasm_bindgen_test]
 async fn loopback_http_and_https_anywhere_are_accepted() {
     // Valid config reaches fetch: a failing fake fetch shows the URL asked for, without any network.
-    let refused_port = refused_url().rsplit(':').next().unwrap().to_string();
+    let refused_port = refused_url().await.rsplit(':').next().unwrap().to_string();
     let cases: Vec<(Value, String)> = vec![
         (
             json!({ "baseUrl": format!("http://localhost:{refused_port}") }),
@@ -375,5 +375,5 @@ async fn loopback_http_and_https_anywhere_are_accepted() {
         let urls: Vec<String> = fetch.urls().iter().map(|u| href(u)).collect();
         assert_eq!(urls, vec![href(&url)], "options {patch}");
     }
-    lane("cfg-accepted").recovers().await;
+    lane("cfg-accepted").await.recovers().await;
 }

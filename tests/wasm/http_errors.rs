@@ -6,7 +6,7 @@ use wasm_bindgen_test::*;
 
 #[wasm_bindgen_test]
 async fn wrong_credentials_are_invalid_credentials_and_not_retried() {
-    let lane = lane("http-403");
+    let lane = lane("http-403").await;
     let wrong_secret = format!("{}-wrong", secret());
     let cases = [
         ("wrong secret", client_id(), wrong_secret),
@@ -46,7 +46,7 @@ async fn wrong_credentials_are_invalid_credentials_and_not_retried() {
 
 #[wasm_bindgen_test]
 async fn bad_request_with_an_rfc6749_body() {
-    let lane = lane("http-400");
+    let lane = lane("http-400").await;
     lane.script(json!({ "status": 400, "json": {
         "error": "unsupported_grant_type",
         "error_description": "grant_type must be client_credentials"
@@ -70,7 +70,7 @@ async fn bad_request_with_an_rfc6749_body() {
 
 #[wasm_bindgen_test]
 async fn unauthorized_with_an_rfc6749_body() {
-    let lane = lane("http-401");
+    let lane = lane("http-401").await;
     lane.script(json!({
         "status": 401,
         "headers": { "www-authenticate": "Basic realm=\"token\"" },
@@ -101,7 +101,7 @@ async fn unauthorized_with_an_rfc6749_body() {
 
 #[wasm_bindgen_test]
 async fn other_client_errors_are_http_errors_and_not_retried() {
-    let lane = lane("http-4xx");
+    let lane = lane("http-4xx").await;
     for status in [404u16, 405, 409, 418, 422] {
         let before = lane.count().await;
         lane.script(json!({ "status": status, "json": { "error": format!("e{status}") } }))
@@ -121,7 +121,7 @@ async fn other_client_errors_are_http_errors_and_not_retried() {
 
 #[wasm_bindgen_test]
 async fn details_keep_unicode_and_odd_keys_as_plain_data() {
-    let lane = lane("http-details-odd");
+    let lane = lane("http-details-odd").await;
     lane.script(json!({ "status": 400, "json": {
         "__proto__": "not a prototype",
         "constructor": "c",
@@ -153,7 +153,7 @@ async fn details_keep_unicode_and_odd_keys_as_plain_data() {
 
 #[wasm_bindgen_test]
 async fn error_bodies_without_string_members_give_no_details() {
-    let lane = lane("http-no-details");
+    let lane = lane("http-no-details").await;
     let bodies = [
         json!({ "status": 400, "body": "<html><body>Bad Request</body></html>" }),
         json!({ "status": 400, "body": "" }),
@@ -173,12 +173,12 @@ async fn error_bodies_without_string_members_give_no_details() {
 
 #[wasm_bindgen_test]
 async fn a_redirect_to_another_host_is_not_followed() {
-    let lane = lane("http-redirect-other");
+    let lane = lane("http-redirect-other").await;
     let path = format!("/r/{}", lane.name);
     for status in [302u16, 307, 308] {
         lane.script(json!({
             "status": status,
-            "headers": { "location": format!("{}{path}/{status}", other_url()) }
+            "headers": { "location": format!("{}{path}/{status}", other_url().await) }
         }))
         .await;
         let before = lane.count().await;
@@ -205,7 +205,7 @@ async fn a_redirect_to_another_host_is_not_followed() {
 
 #[wasm_bindgen_test]
 async fn a_redirect_to_the_mock_redirect_target_is_not_followed() {
-    let lane = lane("http-redirect-target");
+    let lane = lane("http-redirect-target").await;
     for status in [301u16, 302, 303, 307, 308] {
         // No Location given: the mock points it at `<lane>/redirect-target`, which answers a token.
         lane.script(json!({ "status": status })).await;

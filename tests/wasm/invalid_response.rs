@@ -38,7 +38,7 @@ fn token_json(members: Value) -> Value {
 
 #[wasm_bindgen_test]
 async fn bodies_that_are_not_a_json_object() {
-    let lane = lane("ir-not-json");
+    let lane = lane("ir-not-json").await;
     each_is_invalid(
         &lane,
         vec![
@@ -63,7 +63,7 @@ async fn bodies_that_are_not_a_json_object() {
 
 #[wasm_bindgen_test]
 async fn fields_of_the_wrong_type() {
-    let lane = lane("ir-types");
+    let lane = lane("ir-types").await;
     let ok_fields = json!({ "access_token": "a", "token_type": "bearer", "expires_in": 60 });
     let with = |key: &str, value: Value| {
         let mut m = ok_fields.clone();
@@ -97,7 +97,7 @@ async fn fields_of_the_wrong_type() {
 
 #[wasm_bindgen_test]
 async fn missing_fields() {
-    let lane = lane("ir-missing");
+    let lane = lane("ir-missing").await;
     each_is_invalid(
         &lane,
         vec![
@@ -121,7 +121,7 @@ async fn missing_fields() {
 
 #[wasm_bindgen_test]
 async fn bad_expires_in_values() {
-    let lane = lane("ir-expires-in");
+    let lane = lane("ir-expires-in").await;
     let with = |v: Value| json!({ "normal": true, "expiresIn": v });
     let raw = |n: &str| {
         body(&format!(
@@ -149,7 +149,7 @@ async fn bad_expires_in_values() {
 
 #[wasm_bindgen_test]
 async fn a_token_type_other_than_bearer_and_an_empty_token() {
-    let lane = lane("ir-type-token");
+    let lane = lane("ir-type-token").await;
     let tt = |v: &str| json!({ "normal": true, "tokenType": v });
     each_is_invalid(
         &lane,
@@ -171,7 +171,7 @@ async fn a_token_type_other_than_bearer_and_an_empty_token() {
 
 #[wasm_bindgen_test]
 async fn empty_bodies() {
-    let lane = lane("ir-empty");
+    let lane = lane("ir-empty").await;
     each_is_invalid(
         &lane,
         vec![
@@ -185,7 +185,7 @@ async fn empty_bodies() {
 
 #[wasm_bindgen_test]
 async fn bodies_over_one_mib() {
-    let lane = lane("ir-over-1mib");
+    let lane = lane("ir-over-1mib").await;
     let start = now();
     each_is_invalid(
         &lane,
@@ -221,7 +221,7 @@ async fn bodies_over_one_mib() {
 // `attempt_once` adds `.with_status(status)` to the errors of a 2xx body.
 #[wasm_bindgen_test]
 async fn invalid_response_carries_the_http_status() {
-    let lane = lane("ir-status");
+    let lane = lane("ir-status").await;
     for (step, status) in [
         (json!({ "normal": true, "tokenType": "mac" }), 200u16),
         (json!({ "status": 201, "body": "not json" }), 201),
@@ -235,4 +235,38 @@ async fn invalid_response_carries_the_http_status() {
         fails_with(&lane.options(), &want("invalid_response").status(status)).await;
     }
     lane.recovers().await;
+}
+
+#[wasm_bindgen_test]
+async fn tokens_that_could_not_be_sent_in_a_header_and_loose_numeric_strings() {
+    // access_token is 1*VSCHAR (RFC 6749 Appendix A); a numeric expires_in string is plain digits.
+    let lane = lane("ir-vschar").await;
+    let with = |key: &str, value: Value| {
+        let mut m = json!({ "access_token": "a", "token_type": "bearer", "expires_in": 60 });
+        m[key] = value;
+        token_json(m)
+    };
+    each_is_invalid(
+        &lane,
+        vec![
+            (
+                "CR LF header injection",
+                with("access_token", json!("abc\r\nX-Injected: yes")),
+            ),
+            ("NUL", with("access_token", json!("a\u{0}b"))),
+            ("DEL", with("access_token", json!("a\u{7f}b"))),
+            ("CJK", with("access_token", json!("tok\u{4e00}"))),
+            (
+                "expires_in with a space",
+                with("expires_in", json!(" 3600")),
+            ),
+            (
+                "expires_in with a point",
+                with("expires_in", json!("3600.0")),
+            ),
+            ("expires_in 1.5", with("expires_in", json!("1.5"))),
+            ("expires_in exponent", with("expires_in", json!("1e3"))),
+        ],
+    )
+    .await;
 }

@@ -12,7 +12,7 @@ fn at(entry: &JsValue) -> f64 {
 
 #[wasm_bindgen_test]
 async fn a_server_error_then_success() {
-    let lane = lane("retry-503-then-ok");
+    let lane = lane("retry-503-then-ok").await;
     lane.script(json!({ "status": 503 })).await;
     let t = ok(&lane.options()).await;
     assert_eq!(t.token_type, "bearer");
@@ -21,7 +21,7 @@ async fn a_server_error_then_success() {
 
 #[wasm_bindgen_test]
 async fn several_server_errors_then_success_with_backoff() {
-    let lane = lane("retry-5xx-backoff");
+    let lane = lane("retry-5xx-backoff").await;
     lane.script(json!([{ "status": 500 }, { "status": 502 }]))
         .await;
     let start = now();
@@ -39,7 +39,7 @@ async fn several_server_errors_then_success_with_backoff() {
 
 #[wasm_bindgen_test]
 async fn retry_after_in_seconds_is_honoured() {
-    let lane = lane("retry-429-seconds");
+    let lane = lane("retry-429-seconds").await;
     lane.script(json!({ "status": 429, "headers": { "retry-after": "1" } }))
         .await;
     let start = now();
@@ -57,7 +57,7 @@ async fn retry_after_in_seconds_is_honoured() {
 
 #[wasm_bindgen_test]
 async fn retry_after_as_an_http_date_is_honoured() {
-    let lane = lane("retry-429-date");
+    let lane = lane("retry-429-date").await;
     // An HTTP-date has whole seconds: take the next whole second plus one, so it is 1-2 s ahead.
     let date_ms = (now() / 1000.0).ceil() * 1000.0 + 1000.0;
     let date = js_sys::Date::new(&JsValue::from_f64(date_ms)).to_utc_string();
@@ -83,7 +83,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
 
 #[wasm_bindgen_test]
 async fn server_errors_exhaust_the_retries() {
-    let lane = lane("retry-503-exhausted");
+    let lane = lane("retry-503-exhausted").await;
     lane.script(json!({ "status": 503, "repeat": 3 })).await;
     let options = lane.options_with(json!({ "retries": 2 }));
     fails_with(
@@ -102,7 +102,7 @@ async fn server_errors_exhaust_the_retries() {
 
 #[wasm_bindgen_test]
 async fn rate_limiting_exhausts_the_retries() {
-    let lane = lane("retry-429-exhausted");
+    let lane = lane("retry-429-exhausted").await;
     lane.script(json!([
         { "status": 429, "headers": { "retry-after": "0" } },
         { "status": 429, "headers": { "retry-after": "0" } },
@@ -125,7 +125,7 @@ async fn rate_limiting_exhausts_the_retries() {
 
 #[wasm_bindgen_test]
 async fn rate_limited_without_retry_after() {
-    let lane = lane("retry-429-no-header");
+    let lane = lane("retry-429-no-header").await;
     // The second answer's Retry-After is not a number or a date: ignored (plain backoff, no retryAfter).
     lane.script(json!([
         { "status": 429, "json": { "error": "slow_down" } },
@@ -147,7 +147,7 @@ async fn rate_limited_without_retry_after() {
 #[wasm_bindgen_test]
 async fn a_retry_after_too_long_to_wait_is_returned_at_once() {
     // The implementation does not sleep through a Retry-After over 30 s; it returns it to the caller.
-    let lane = lane("retry-429-long");
+    let lane = lane("retry-429-long").await;
     lane.script(json!({ "status": 429, "headers": { "retry-after": "120" } }))
         .await;
     let start = now();
@@ -166,7 +166,7 @@ async fn a_retry_after_too_long_to_wait_is_returned_at_once() {
 
 #[wasm_bindgen_test]
 async fn retries_zero_means_one_attempt() {
-    let lane = lane("retry-zero");
+    let lane = lane("retry-zero").await;
     lane.script(json!([{ "status": 503 }, { "status": 429 }]))
         .await;
     let options = lane.options_with(json!({ "retries": 0 }));

@@ -9,7 +9,7 @@ use wasm_bindgen_test::*;
 
 #[wasm_bindgen_test]
 async fn credentials_echoed_by_the_server_are_redacted() {
-    let lane = lane("secret-echo");
+    let lane = lane("secret-echo").await;
     let s = secret();
     let b64 = base64(&format!("{}:{s}", client_id()));
     let auth = format!("Basic {b64}");
@@ -69,7 +69,7 @@ async fn credentials_echoed_by_the_server_are_redacted() {
 
 #[wasm_bindgen_test]
 async fn a_fetch_error_that_quotes_the_request_is_redacted() {
-    let lane = lane("secret-fetch-error");
+    let lane = lane("secret-fetch-error").await;
     for body in [
         "throw new Error('request ' + JSON.stringify(init))",
         "return Promise.reject(new Error(init.headers.Authorization || init.headers.authorization))",
@@ -90,7 +90,7 @@ async fn no_error_code_carries_the_secret() {
         seen.insert(c.code);
     };
 
-    let l = lane("secret-all-codes");
+    let l = lane("secret-all-codes").await;
     let base = || l.options_with(json!({ "retries": 0, "timeoutMs": 150 }));
 
     record(
@@ -126,7 +126,7 @@ async fn no_error_code_carries_the_secret() {
         .await;
     record(fails_with(&base(), &want("invalid_response").status_or_none(200)).await);
     let refused = obj(json!({
-        "clientId": client_id(), "clientSecret": secret(), "baseUrl": refused_url(), "retries": 0
+        "clientId": client_id(), "clientSecret": secret(), "baseUrl": refused_url().await, "retries": 0
     }));
     record(fails_with(&refused, &want("network_error")).await);
     l.script(json!({ "normal": true, "delayMs": 300 })).await;
@@ -150,7 +150,7 @@ async fn no_error_code_carries_the_secret() {
 // decodes to "wasm-suite-client:s3cr3t-". Un-ignore once secrets are redacted before truncating.
 #[wasm_bindgen_test]
 async fn truncated_echoes_of_the_credentials_are_redacted() {
-    let lane = lane("secret-truncated-echo");
+    let lane = lane("secret-truncated-echo").await;
     let s = secret();
     let auth = basic(&client_id(), &s);
     let pad = |n: usize| "x".repeat(n);

@@ -1,6 +1,7 @@
-//! Shared helpers of the wasm suites: the runner's environment, the mock's control API over HTTP,
-//! option objects, a counting `fetch`, timers, and the checks every error and token goes through
-//! (class, code, status, details, retryAfter, and the secret appearing nowhere).
+//! Shared helpers of the wasm suites: the loopback servers (tests/wasm/servers.mjs, started in this
+//! process on first use), the mock's control API over HTTP, option objects, a counting `fetch`, timers,
+//! and the checks every error and token goes through (class, code, status, details, retryAfter, and the
+//! secret appearing nowhere).
 
 use altpay_oauth::wasm::create_oauth_token;
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
@@ -56,45 +57,76 @@ impl AbortController {
     }
 }
 
-// ---- environment (set by tests/wasm/run.mjs) -------------------------------------------------------
+// ---- the servers (tests/wasm/servers.mjs, started inside this test process) ---------------------------
 
-fn env(name: &str) -> String {
-    let get = |target: &JsValue, key: &str| -> JsValue {
-        if target.is_object() {
-            Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-        } else {
-            JsValue::UNDEFINED
-        }
-    };
-    let process = get(&js_sys::global(), "process");
-    get(&get(&process, "env"), name).as_string().unwrap_or_else(|| {
-        panic!("{name} is not set: run these suites with `node tests/wasm/run.mjs` (make test-wasm)")
-    })
+#[wasm_bindgen(module = "/tests/wasm/servers.mjs")]
+extern "C" {
+    /// Starts the mock token server, the "other host" and the closed port once (every call returns the
+    /// same promise): resolves to `{ mockUrl, otherUrl, refusedUrl }`.
+    #[wasm_bindgen(js_name = startServers)]
+    fn start_servers(root: &str, client_id: &str, client_secret: &str) -> Promise;
 }
 
-/// Base URL of the mock token server.
-pub fn mock_url() -> String {
-    env("ALTPAY_MOCK_URL")
+/// Where the servers listen (base URLs, no trailing slash).
+struct Addresses {
+    /// The mock token server (lanes at `{mock}/lane/<name>`, control API at `{mock}/__control/<name>/...`).
+    mock: String,
+    /// The other-host server; `GET /__hits` lists what it received.
+    other: String,
+    /// `http://127.0.0.1:<port>` with nothing listening.
+    refused: String,
+}
+
+thread_local! {
+    static ADDRESSES: RefCell<Option<Rc<Addresses>>> = const { RefCell::new(None) };
+}
+
+/// The servers' addresses, starting them on first use.
+async fn addresses() -> Rc<Addresses> {
+    if let Some(known) = ADDRESSES.with(|a| a.borrow().clone()) {
+        return known;
+    }
+    // The repository root: servers.mjs is copied alone into wasm-bindgen's output, so it loads
+    // js/mock-server.mjs from there.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let started = JsFuture::from(start_servers(root, &client_id(), &secret()))
+        .await
+        .unwrap_or_else(|e| {
+            let why = String::from(js_sys::JsString::from(e));
+            panic!("the test servers did not start: {}", scrub(&why))
+        });
+    let url = |key: &str| {
+        get(&started, key)
+            .as_string()
+            .unwrap_or_else(|| panic!("startServers(): {key} is not a string"))
+    };
+    let known = Rc::new(Addresses {
+        mock: url("mockUrl"),
+        other: url("otherUrl"),
+        refused: url("refusedUrl"),
+    });
+    ADDRESSES.with(|a| *a.borrow_mut() = Some(known.clone()));
+    known
 }
 
 /// Base URL of the "other host" server (a redirect target that must never be reached).
-pub fn other_url() -> String {
-    env("ALTPAY_OTHER_URL")
+pub async fn other_url() -> String {
+    addresses().await.other.clone()
 }
 
 /// `http://127.0.0.1:<port>` with nothing listening.
-pub fn refused_url() -> String {
-    env("ALTPAY_REFUSED_URL")
+pub async fn refused_url() -> String {
+    addresses().await.refused.clone()
 }
 
 /// The client id the mock accepts.
 pub fn client_id() -> String {
-    env("ALTPAY_TEST_CLIENT_ID")
+    "wasm-suite-client".to_string()
 }
 
 /// The client secret the mock accepts (contains [`MARKER`]).
 pub fn secret() -> String {
-    env("ALTPAY_TEST_CLIENT_SECRET")
+    format!("s3cr3t-{MARKER}-7f3a9c1e")
 }
 
 /// Every secret used by the suites contains this, so a partial leak is caught too.
@@ -218,21 +250,26 @@ pub struct Lane {
     pub name: String,
     /// `{mock}/lane/{name}`: the `baseUrl` of requests on this lane.
     pub base_url: String,
+    /// The mock's base URL.
+    mock_url: String,
 }
 
-/// The lane `name` (each name may be used once per run, so tests never share a lane).
-pub fn lane(name: &str) -> Lane {
+/// The lane `name` (each name may be used once per run, so tests never share a lane); starts the
+/// servers on first use.
+pub async fn lane(name: &str) -> Lane {
     let fresh = LANES.with(|l| l.borrow_mut().insert(name.to_string()));
     assert!(fresh, "lane {name} is used twice");
+    let mock_url = addresses().await.mock.clone();
     Lane {
         name: name.to_string(),
-        base_url: format!("{}/lane/{name}", mock_url()),
+        base_url: format!("{mock_url}/lane/{name}"),
+        mock_url,
     }
 }
 
 impl Lane {
     fn control(&self, action: &str) -> String {
-        format!("{}/__control/{}/{action}", mock_url(), self.name)
+        format!("{}/__control/{}/{action}", self.mock_url, self.name)
     }
 
     /// Append script steps (an array or one step) to the lane's queue.
@@ -305,7 +342,7 @@ impl Lane {
 
 /// What the other-host server received under `path_prefix`: `(method, url, had_authorization)`.
 pub async fn other_hits(path_prefix: &str) -> Vec<(String, String, bool)> {
-    let hits = http_json("GET", &format!("{}/__hits", other_url()), None).await;
+    let hits = http_json("GET", &format!("{}/__hits", other_url().await), None).await;
     Array::from(&hits)
         .iter()
         .map(|h| {

@@ -13,7 +13,7 @@ fn header(entry: &JsValue, name: &str) -> Option<String> {
 
 #[wasm_bindgen_test]
 async fn the_request_on_the_wire_is_exact() {
-    let lane = lane("wire-exact");
+    let lane = lane("wire-exact").await;
     ok(&lane.options()).await;
     let log = lane.log().await;
     assert_eq!(log.len(), 1, "one request");
@@ -45,7 +45,7 @@ async fn the_request_on_the_wire_is_exact() {
 
 #[wasm_bindgen_test]
 async fn a_trailing_slash_in_base_url_gives_the_same_path() {
-    let lane = lane("wire-slash");
+    let lane = lane("wire-slash").await;
     let options = lane.options_with(json!({ "baseUrl": format!("{}/", lane.base_url) }));
     ok(&options).await;
     let log = lane.log().await;
@@ -58,7 +58,7 @@ async fn a_trailing_slash_in_base_url_gives_the_same_path() {
 
 #[wasm_bindgen_test]
 async fn the_custom_fetch_is_used_for_every_attempt() {
-    let lane = lane("wire-custom-fetch");
+    let lane = lane("wire-custom-fetch").await;
     lane.script(json!([{ "status": 503 }])).await;
     let fetch = CountingFetch::new();
     let options = lane.options_with(json!({ "retries": 2 }));
@@ -83,7 +83,7 @@ async fn the_custom_fetch_is_used_for_every_attempt() {
 
 #[wasm_bindgen_test]
 async fn a_custom_fetch_that_throws_or_rejects_is_a_network_error() {
-    let lane = lane("wire-fetch-throws");
+    let lane = lane("wire-fetch-throws").await;
     // Both echo the Authorization header into the error message: it must not come back out.
     let throws = js_fn(
         "input, init",
@@ -113,10 +113,10 @@ async fn a_custom_fetch_that_throws_or_rejects_is_a_network_error() {
 async fn concurrent_requests_do_not_interfere() {
     // Five calls in flight at once on the same module: a slow success, a retried 503, a 403, a timeout
     // and a plain success. Each gets its own outcome, and all of them together take about the slowest.
-    let lanes: Vec<Lane> = ["slow", "retry", "forbidden", "timeout", "plain"]
-        .iter()
-        .map(|n| lane(&format!("wire-concurrent-{n}")))
-        .collect();
+    let mut lanes: Vec<Lane> = Vec::new();
+    for n in ["slow", "retry", "forbidden", "timeout", "plain"] {
+        lanes.push(lane(&format!("wire-concurrent-{n}")).await);
+    }
     lanes[0]
         .script(json!({ "normal": true, "delayMs": 300 }))
         .await;
