@@ -99,13 +99,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// The [`Redactor`](crate::redact::Redactor) for these credentials, with the same base64 encoder
-    /// as the Basic header: run every string that came from outside (server error fields, `fetch`
-    /// error messages) through it before it goes into an error.
+    /// The [`Redactor`](crate::redact::Redactor) for these credentials: run every string that came
+    /// from outside (server error fields, `fetch` error messages) through it before it goes into an
+    /// error.
     pub fn redactor(&self) -> crate::redact::Redactor {
-        crate::redact::Redactor::new(&self.client_id, self.client_secret.expose(), |bytes| {
-            BASE64.encode(bytes)
-        })
+        crate::redact::Redactor::new(&self.client_id, self.client_secret.expose())
     }
 
     /// The strings that must never leave the library: the secret, the header and its base64 part.

@@ -63,7 +63,7 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
             text.push_str(e);
         }
     }
-    let r = Redactor::new(&id, &secret, b64);
+    let r = Redactor::new(&id, &secret);
     let cleaned = r.clean(&text);
     let cut = r.clean_truncated(&text, max_chars);
     let secret_b64 = b64(secret.as_bytes());
