@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the sans-IO core (fuzz/: targets response, retry_after, cache) with cargo-fuzz + libFuzzer.
+# Fuzz the sans-IO core (fuzz/: targets response, retry_after, cache, redact) with cargo-fuzz + libFuzzer.
 #
 #   scripts/fuzz.sh                      every target, 2,000,000 executions each          (make fuzz)
 #   scripts/fuzz.sh --runs 2000          smoke run: 2,000 executions each                 (make test-hardening)
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     *) TARGETS+=("$1"); shift ;;
   esac
 done
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(response retry_after cache)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(response retry_after cache redact)
 
 # cargo-fuzz needs nightly (sanitizer flags). This machine kind ships it; if a machine has none and it
 # cannot be installed, a smoke run (make test) says so loudly and is skipped, a real run fails.

@@ -12,6 +12,13 @@
 //!   (`expires_at` minus the skew, the skew never being more than half the token's lifetime);
 //! - at most one refresh is in flight; every caller that needs a refresh meanwhile joins it, a
 //!   forced refresh included;
+//! - **one token request per second**: two refreshes of one cache start at least
+//!   [`MIN_REQUEST_INTERVAL_MS`] apart, whatever the callers (`forceRefresh` loops, 401 loops in
+//!   `TokenClient.fetch`, `clear()` loops), the server (`expires_in: 0`) or the clock do. A refresh
+//!   needed sooner, forced or not, is started with a `not_before_ms` at the end of that second (the IO
+//!   layer sleeps until then and callers arriving meanwhile join it), so a forced refresh still gets a
+//!   new token, a second later at most. Inside that second, with no refresh in flight, an unexpired
+//!   cached token is served to plain callers even in its refresh window;
 //! - a failed refresh while the cached token is unexpired yields that token ([`Outcome::Stale`]);
 //!   once it has expired the failure is reported ([`Outcome::Fail`]); a token is never served at or
 //!   after its `expires_at`;
@@ -20,16 +27,32 @@
 //!   even in its refresh window, and without one the refresh is started with a `not_before_ms`;
 //! - every [`Decision::Start`] carries a new, increasing ticket; reports with a ticket that is not
 //!   the current in-flight one (say after [`TokenCache::clear`]) leave the cache unchanged.
+//!   `clear()` forgets the token and the failure backoff, not the time of the last start.
 //!
-//! All times are `f64` epoch milliseconds given by the caller. A NaN time never serves a token,
-//! a NaN expiry counts as already expired, and a clock that goes backwards is taken at its word
-//! (a token is served only while `now < expires_at` for the `now` passed in).
+//! **Short-lived tokens.** A token whose lifetime is shorter than the one-second spacing (down to
+//! `expires_in: 0`) is what the server issued: it goes to every caller of the request that got it,
+//! and is cached only while unexpired (a 0-second token not at all; as for every token, its refresh
+//! point is at half its lifetime at most). The next caller after that waits for the spacing and gets
+//! a new one. So a server answering `expires_in: 0` is asked once a second by one client, and its
+//! callers get tokens that may be expired by the time they are used (which is what it asked for).
+//!
+//! **Times.** All times are `f64` epoch milliseconds given by the caller. Token expiry is judged by
+//! each call's own `now` (a token is served only while `now < expires_at`; a NaN time never serves
+//! a token, a NaN expiry counts as already expired). The spacing and the failure backoff are measured
+//! on a monotonic reading of those same values: time passes only when the clock moves forward, a
+//! backwards step counts as no time passed, and a non-finite reading as none either. Waits are
+//! turned back into the caller's clock as `now + remaining`, so a clock that jumps back by an hour
+//! delays nothing by an hour and lets nothing through early.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
 /// Default `refreshSkewSeconds`: refresh a token this long before it expires.
 pub const DEFAULT_SKEW_SECONDS: f64 = 300.0;
+
+/// Least time between the starts of two token requests of one client, in milliseconds (the API
+/// allows 5 requests per second per key; one client keeps to one).
+pub const MIN_REQUEST_INTERVAL_MS: f64 = 1_000.0;
 
 /// First backoff gap after one failed refresh, in milliseconds.
 const BACKOFF_BASE_MS: f64 = 1_000.0;
@@ -108,6 +131,46 @@ impl<T> Entry<T> {
     }
 }
 
+/// A monotonic reading of the caller's clock: time passes only while it moves forward.
+#[derive(Clone, Debug)]
+struct Monotonic {
+    /// Last finite reading passed in, `-inf` before the first.
+    last_raw_ms: f64,
+    /// Monotonic time at that reading (equal to the reading while the clock only moves forward),
+    /// `-inf` before the first finite reading.
+    mono_ms: f64,
+}
+
+impl Monotonic {
+    const fn new() -> Self {
+        Monotonic {
+            last_raw_ms: f64::NEG_INFINITY,
+            mono_ms: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The monotonic time of `now_ms`, without recording it.
+    fn at(&self, now_ms: f64) -> f64 {
+        if !now_ms.is_finite() {
+            self.mono_ms
+        } else if self.last_raw_ms.is_finite() {
+            self.mono_ms + (now_ms - self.last_raw_ms).max(0.0)
+        } else {
+            now_ms
+        }
+    }
+
+    /// Record `now_ms` and return its monotonic time.
+    fn tick(&mut self, now_ms: f64) -> f64 {
+        let mono = self.at(now_ms);
+        if now_ms.is_finite() {
+            self.last_raw_ms = now_ms;
+            self.mono_ms = mono;
+        }
+        mono
+    }
+}
+
 /// The refresh state machine of `TokenClient`, generic over the token payload `T`.
 #[derive(Clone, Debug)]
 pub struct TokenCache<T> {
@@ -119,10 +182,12 @@ pub struct TokenCache<T> {
     next_ticket: u64,
     /// Consecutive failed refreshes since the last success or `clear()`.
     failures: u32,
-    /// When the last of those failures was reported (finite, or `-inf` if unknown).
-    last_failure_ms: f64,
-    /// Latest finite clock value seen, used when a failure is reported with a non-finite clock.
-    latest_now_ms: f64,
+    /// Monotonic time the last of those failures was reported (`-inf` if none).
+    last_failure_mono: f64,
+    /// Monotonic time the last refresh was (to be) sent: its `not_before` (`-inf` if none).
+    last_start_mono: f64,
+    /// The caller's clock, read monotonically for the spacing and the backoff.
+    clock: Monotonic,
 }
 
 impl<T: Clone> Default for TokenCache<T> {
@@ -142,30 +207,35 @@ impl<T: Clone> TokenCache<T> {
             in_flight: None,
             next_ticket: 1,
             failures: 0,
-            last_failure_ms: f64::NEG_INFINITY,
-            latest_now_ms: f64::NEG_INFINITY,
+            last_failure_mono: f64::NEG_INFINITY,
+            last_start_mono: f64::NEG_INFINITY,
+            clock: Monotonic::new(),
         }
     }
 
-    /// End of the current failure backoff gap, `-inf` when there is none.
-    fn gap_end_ms(&self) -> f64 {
+    /// Monotonic end of the failure backoff gap (`-inf` when there is none).
+    fn backoff_end_mono(&self) -> f64 {
         if self.failures == 0 {
             f64::NEG_INFINITY
         } else {
-            self.last_failure_ms + backoff_ms(self.failures)
+            self.last_failure_mono + backoff_ms(self.failures)
         }
     }
 
-    fn observe(&mut self, now_ms: f64) {
-        if now_ms.is_finite() {
-            self.latest_now_ms = self.latest_now_ms.max(now_ms);
-        }
+    /// Monotonic end of the one-second spacing after the last start (`-inf` before any start).
+    fn spacing_end_mono(&self) -> f64 {
+        self.last_start_mono + MIN_REQUEST_INTERVAL_MS
     }
 
-    /// The cached token `get(now_ms, false)` would serve as [`Decision::Cached`].
-    fn servable(&self, now_ms: f64) -> Option<&Entry<T>> {
+    /// The cached token `get(now_ms, false)` would serve as [`Decision::Cached`], `mono` being the
+    /// monotonic time of `now_ms`.
+    fn servable(&self, now_ms: f64, mono: f64) -> Option<&Entry<T>> {
         let entry = self.entry.as_ref()?;
-        if entry.fresh(now_ms) || (entry.usable(now_ms) && now_ms < self.gap_end_ms()) {
+        // No refresh can be sent yet: serve what is still unexpired rather than wait (while a
+        // refresh is in flight, callers in the refresh window join it instead, as always).
+        let waiting = mono < self.backoff_end_mono()
+            || (self.in_flight.is_none() && mono < self.spacing_end_mono());
+        if entry.fresh(now_ms) || (entry.usable(now_ms) && waiting) {
             Some(entry)
         } else {
             None
@@ -177,12 +247,16 @@ impl<T: Clone> TokenCache<T> {
     /// - A fresh token (before its refresh window) is [`Decision::Cached`] unless `force_refresh`.
     /// - Inside a failure backoff gap an unexpired token is [`Decision::Cached`] unless
     ///   `force_refresh`, even in its refresh window.
+    /// - Inside the second after the last start, with no refresh in flight, an unexpired token is
+    ///   [`Decision::Cached`] unless `force_refresh`, even in its refresh window.
     /// - Otherwise a refresh is needed: [`Decision::Join`] if one is in flight (forced or not),
-    ///   else [`Decision::Start`] with a new ticket, the cache being in flight from now on.
+    ///   else [`Decision::Start`] with a new ticket, the cache being in flight from now on, and a
+    ///   `not_before_ms` at the end of the backoff gap and of the one-second spacing (`now_ms` when
+    ///   both are over).
     pub fn get(&mut self, now_ms: f64, force_refresh: bool) -> Decision<T> {
-        self.observe(now_ms);
+        let mono = self.clock.tick(now_ms);
         if !force_refresh {
-            if let Some(entry) = self.servable(now_ms) {
+            if let Some(entry) = self.servable(now_ms, mono) {
                 return Decision::Cached(entry.token.clone());
             }
         }
@@ -192,8 +266,16 @@ impl<T: Clone> TokenCache<T> {
         let ticket = self.next_ticket;
         self.next_ticket = self.next_ticket.wrapping_add(1);
         self.in_flight = Some(ticket);
-        // `max` ignores NaN: a NaN `now_ms` gives the gap end (or `-inf`: send at once).
-        let not_before_ms = self.gap_end_ms().max(now_ms);
+        let gap_end = self.backoff_end_mono().max(self.spacing_end_mono());
+        let wait_ms = if gap_end > mono { gap_end - mono } else { 0.0 };
+        self.last_start_mono = mono + wait_ms;
+        // In the caller's clock. A non-finite `now_ms` waits from the last finite reading (`-inf`
+        // when there was none: send at once).
+        let not_before_ms = if now_ms.is_finite() {
+            now_ms + wait_ms
+        } else {
+            self.clock.last_raw_ms + wait_ms
+        };
         Decision::Start {
             ticket,
             not_before_ms,
@@ -212,11 +294,11 @@ impl<T: Clone> TokenCache<T> {
         expires_in_s: f64,
         now_ms: f64,
     ) -> Outcome<T> {
-        self.observe(now_ms);
+        self.clock.tick(now_ms);
         if self.in_flight == Some(ticket) {
             self.in_flight = None;
             self.failures = 0;
-            self.last_failure_ms = f64::NEG_INFINITY;
+            self.last_failure_mono = f64::NEG_INFINITY;
             let expires_at_ms = if expires_at_ms.is_nan() {
                 f64::NEG_INFINITY
             } else {
@@ -241,15 +323,11 @@ impl<T: Clone> TokenCache<T> {
     /// cached token if it is unexpired at `now_ms`, else [`Outcome::Fail`]. If `ticket` is the
     /// refresh in flight, the failure counts towards the backoff; otherwise nothing changes.
     pub fn fail(&mut self, ticket: u64, now_ms: f64) -> Outcome<T> {
-        self.observe(now_ms);
+        let mono = self.clock.tick(now_ms);
         if self.in_flight == Some(ticket) {
             self.in_flight = None;
             self.failures = self.failures.saturating_add(1);
-            self.last_failure_ms = if now_ms.is_finite() {
-                now_ms
-            } else {
-                self.latest_now_ms
-            };
+            self.last_failure_mono = mono;
         }
         match &self.entry {
             Some(entry) if entry.usable(now_ms) => Outcome::Stale(entry.token.clone()),
@@ -258,18 +336,20 @@ impl<T: Clone> TokenCache<T> {
     }
 
     /// Forget the cached token, the failure backoff and the in-flight marker. Reports for tickets
-    /// handed out before this are ignored (their callers still get an [`Outcome`]).
+    /// handed out before this are ignored (their callers still get an [`Outcome`]). The time of the
+    /// last start is kept: a `clear()` loop gets no more than one request per second either.
     pub fn clear(&mut self) {
         self.entry = None;
         self.in_flight = None;
         self.failures = 0;
-        self.last_failure_ms = f64::NEG_INFINITY;
+        self.last_failure_mono = f64::NEG_INFINITY;
     }
 
     /// The token [`TokenCache::get`]`(now_ms, false)` would serve as [`Decision::Cached`], without
     /// side effects.
     pub fn peek(&self, now_ms: f64) -> Option<&T> {
-        self.servable(now_ms).map(|entry| &entry.token)
+        self.servable(now_ms, self.clock.at(now_ms))
+            .map(|entry| &entry.token)
     }
 
     /// When the cached token enters its refresh window (epoch milliseconds), if a token is cached.
@@ -300,10 +380,11 @@ mod tests {
         }
     }
 
-    /// A cache holding `tok` fetched at `at` with lifetime `life_s`, nothing in flight.
+    /// A cache holding `tok` with lifetime `life_s` that expires at `at + life_s`, its request
+    /// started a second before `at` (so the one-second spacing is over at `at`), nothing in flight.
     fn with_token(tok: &'static str, at: f64, life_s: f64) -> TokenCache<&'static str> {
         let mut c = TokenCache::new(DEFAULT_SKEW_SECONDS);
-        let (t, _) = start(c.get(at, false));
+        let (t, _) = start(c.get(at - MIN_REQUEST_INTERVAL_MS, false));
         assert_eq!(
             c.succeed(t, tok, at + life_s * 1_000.0, life_s, at),
             Outcome::Token(tok)
@@ -543,9 +624,10 @@ mod tests {
         assert!(!c.in_flight());
         assert_eq!(c.peek(T0 + 2.0), None);
         assert_eq!(c.refresh_at(), None);
-        // No backoff left, a new refresh starts at once.
+        // No backoff left, but the spacing after the last start (sent at T0 + 1 s, after the
+        // backoff) holds: a clear() loop gets one request per second, no more.
         let (new, nb) = start(c.get(T0 + 2.0, false));
-        assert_eq!(nb, T0 + 2.0);
+        assert_eq!(nb, T0 + 2_000.0);
         assert!(new > old);
         // The old request's report changes nothing.
         assert_eq!(
@@ -565,8 +647,8 @@ mod tests {
         assert_eq!(c.get(T0 + 5.0, false), Decision::Cached("b"));
         // A late failure of an old request gets the current unexpired token, no backoff.
         assert_eq!(c.fail(old, T0 + 6.0), Outcome::Stale("b"));
-        let (_, nb) = start(c.get(T0 + 7.0, true));
-        assert_eq!(nb, T0 + 7.0);
+        let (_, nb) = start(c.get(T0 + 3_500.0, true));
+        assert_eq!(nb, T0 + 3_500.0);
     }
 
     #[test]
@@ -592,9 +674,10 @@ mod tests {
         assert_eq!(c.get(T0 + 2.0, false), Decision::Cached("a"));
         c.succeed(t, "z", T0 + 7_200_000.0, 2.0 * HOUR_S, T0 + 3.0);
         assert_eq!(c.get(T0 + 4.0, false), Decision::Cached("a"));
-        // No backoff was recorded by the stray failure.
+        // No backoff was recorded by the stray failure (it would end at T0 + 1.001 s): only the
+        // one-second spacing after the start at T0.
         let (_, nb) = start(c.get(T0 + 5.0, true));
-        assert_eq!(nb, T0 + 5.0);
+        assert_eq!(nb, T0 + 1_000.0);
     }
 
     #[test]
@@ -612,7 +695,7 @@ mod tests {
         let mut c = with_token("a", T0, HOUR_S);
         assert_eq!(c.peek(f64::NAN), None);
         let (t, nb) = start(c.get(f64::NAN, false));
-        assert_eq!(nb, f64::NEG_INFINITY, "no backoff: send at once");
+        assert_eq!(nb, T0, "no backoff, spacing over: send at once");
         assert_eq!(c.get(f64::NAN, false), Decision::Join);
         assert_eq!(c.fail(t, f64::NAN), Outcome::Fail);
         // The backoff is anchored at the last good clock reading.
@@ -650,11 +733,110 @@ mod tests {
         assert_eq!(c.fail(t, expiry - 10.0), Outcome::Stale("a"));
         // And forward again: never served at or after expiry.
         assert_eq!(c.peek(expiry), None);
-        // A failure stamped in the "future" keeps the gap anchored there.
+        // A jump back counts as no time passed: the 2 s backoff after a failure stamped in the
+        // "future" is waited from now, not until the clock is back there.
         let (t, _) = start(c.get(expiry + 100_000.0, false));
         c.fail(t, expiry + 100_000.0);
         let (_, nb) = start(c.get(T0, true));
-        assert_eq!(nb, expiry + 102_000.0);
+        assert_eq!(nb, T0 + 2_000.0);
+    }
+
+    #[test]
+    fn zero_lifetime_tokens_are_requested_once_a_second() {
+        let mut c: TokenCache<&str> = TokenCache::new(300.0);
+        let mut now = T0;
+        let mut sends = Vec::new();
+        for _ in 0..5 {
+            let (t, nb) = start(c.get(now, false));
+            sends.push(nb);
+            now = now.max(nb) + 3.0;
+            assert_eq!(c.succeed(t, "z", nb, 0.0, now), Outcome::Token("z"));
+            // Callers right after: nothing cached, the next refresh waits for the second.
+            assert_eq!(c.peek(now), None);
+        }
+        assert_eq!(
+            sends,
+            [T0, T0 + 1_000.0, T0 + 2_000.0, T0 + 3_000.0, T0 + 4_000.0]
+        );
+    }
+
+    #[test]
+    fn forced_refresh_loops_wait_for_the_second_then_request() {
+        let mut c = with_token("a", T0, HOUR_S);
+        let mut now = T0;
+        let mut last = f64::NEG_INFINITY;
+        for i in 0..10 {
+            let (t, nb) = start(c.get(now, true));
+            assert!(
+                nb >= last + MIN_REQUEST_INTERVAL_MS,
+                "{i}: {nb} after {last}"
+            );
+            // Callers meanwhile share it, forced or not (the cached token is fresh: plain callers
+            // are served).
+            assert_eq!(c.get(now + 1.0, true), Decision::Join);
+            assert_eq!(
+                c.get(now + 1.0, false),
+                Decision::Cached(if i == 0 { "a" } else { "b" })
+            );
+            last = nb;
+            now = nb + 2.0;
+            c.succeed(t, "b", now + 3_600_000.0, HOUR_S, now);
+        }
+        // The first one went at once, each next one a second after the previous.
+        assert_eq!(last, T0 + 9_000.0);
+    }
+
+    #[test]
+    fn failing_refresh_loops_keep_the_spacing_and_the_backoff() {
+        let mut c: TokenCache<&str> = TokenCache::new(300.0);
+        let (t, nb) = start(c.get(T0, true));
+        assert_eq!(nb, T0);
+        assert_eq!(c.fail(t, T0 + 10.0), Outcome::Fail);
+        // backoff 1 s from the failure (T0 + 1.01 s) is later than the spacing (T0 + 1 s)
+        let (_, nb) = start(c.get(T0 + 20.0, true));
+        assert_eq!(nb, T0 + 1_010.0);
+    }
+
+    #[test]
+    fn the_spacing_holds_whatever_the_clock_does() {
+        let mut c = with_token("a", T0, HOUR_S);
+        let (t, nb) = start(c.get(T0, true));
+        assert_eq!(nb, T0);
+        c.succeed(t, "b", T0 + 3_600_000.0, HOUR_S, T0 + 100.0);
+        // An hour back: 900 ms of the second are left, in the caller's new clock.
+        let back = T0 - 3_600_000.0;
+        let (t, nb) = start(c.get(back, true));
+        assert_eq!(nb, back + 900.0);
+        c.succeed(t, "c", back + 3_600_000.0, HOUR_S, back + 900.0);
+        // Back and forth again: only forward motion counts (none here since the last start).
+        let (t, nb) = start(c.get(back - 5_000.0, true));
+        assert_eq!(nb, back - 5_000.0 + 1_000.0);
+        c.fail(t, back - 4_000.0);
+        // NaN and infinite readings pass no time either.
+        let (t, nb) = start(c.get(f64::NAN, true));
+        assert_eq!(
+            nb,
+            back - 4_000.0 + 1_000.0,
+            "waits from the last finite reading"
+        );
+        c.fail(t, f64::INFINITY);
+        let (_, nb) = start(c.get(back - 3_000.0, true));
+        // Two failures: 2 s of backoff from the last one (reported with an infinite clock, so at
+        // the last finite reading, back - 4 s); 1 s of it has passed.
+        assert_eq!(nb, back - 3_000.0 + 1_000.0);
+    }
+
+    #[test]
+    fn short_tokens_are_served_inside_the_second_when_nothing_is_in_flight() {
+        let mut c: TokenCache<&str> = TokenCache::new(300.0);
+        let (t, _) = start(c.get(T0, false));
+        c.succeed(t, "s", T0 + 800.0, 0.8, T0 + 50.0);
+        // refresh point at half life (T0 + 400): in its window, but no request can go yet.
+        assert_eq!(c.refresh_at(), Some(T0 + 400.0));
+        assert_eq!(c.get(T0 + 500.0, false), Decision::Cached("s"));
+        // expired: wait for the end of the second
+        let (_, nb) = start(c.get(T0 + 800.0, false));
+        assert_eq!(nb, T0 + 1_000.0);
     }
 
     #[test]
@@ -746,8 +928,15 @@ mod proptests {
         abandoned: Vec<Pending>,
         stored: Option<Stored>,
         failures: u32,
-        last_failure_ms: f64,
+        /// Monotonic time of the last failure (the model's own reading of the clock).
+        last_failure_mono: f64,
         last_ticket: u64,
+        /// The model's monotonic clock: the last time value passed to the cache and its
+        /// monotonic time (forward steps between values passed in count, backward ones do not).
+        seen_raw: f64,
+        mono: f64,
+        /// Monotonic send time of the last request started.
+        last_send_mono: f64,
     }
 
     fn gap_ms(failures: u32) -> f64 {
@@ -770,9 +959,23 @@ mod proptests {
                 abandoned: Vec::new(),
                 stored: None,
                 failures: 0,
-                last_failure_ms: f64::NEG_INFINITY,
+                last_failure_mono: f64::NEG_INFINITY,
                 last_ticket: 0,
+                seen_raw: f64::NEG_INFINITY,
+                mono: f64::NEG_INFINITY,
+                last_send_mono: f64::NEG_INFINITY,
             }
+        }
+
+        /// Pass `self.now` to the cache's clock, as the model sees it: its monotonic time.
+        fn tick(&mut self) -> f64 {
+            self.mono = if self.seen_raw.is_finite() {
+                self.mono + (self.now - self.seen_raw).max(0.0)
+            } else {
+                self.now
+            };
+            self.seen_raw = self.now;
+            self.mono
         }
 
         /// (2): a token handed to a caller now must be unexpired now.
@@ -810,6 +1013,7 @@ mod proptests {
 
         fn get(&mut self, force: bool) -> Result<(), TestCaseError> {
             let peeked = self.cache.peek(self.now).copied();
+            let mono = self.tick();
             let d = self.cache.get(self.now, force);
             if !force {
                 prop_assert_eq!(
@@ -847,20 +1051,22 @@ mod proptests {
                     prop_assert!(self.current.is_none(), "Start while in flight");
                     prop_assert!(ticket > self.last_ticket, "ticket not increasing");
                     self.last_ticket = ticket;
-                    let send_ms = self.now.max(not_before_ms);
+                    // (4) the send waits for the end of the backoff gap and of the one-second
+                    // spacing after the last send, both on the monotonic clock, and no longer.
+                    let mut gap_end = self.last_send_mono + MIN_REQUEST_INTERVAL_MS;
                     if self.failures > 0 {
-                        let gap_end = self.last_failure_ms + gap_ms(self.failures);
-                        // (4) the backoff gap is respected, and not overshot.
-                        prop_assert!(
-                            send_ms >= gap_end,
-                            "sent at {} before gap end {}",
-                            send_ms,
-                            gap_end
-                        );
-                        prop_assert_eq!(send_ms, self.now.max(gap_end));
-                    } else {
-                        prop_assert!(not_before_ms <= self.now, "delayed without failures");
+                        gap_end = gap_end.max(self.last_failure_mono + gap_ms(self.failures));
                     }
+                    let wait = (gap_end - mono).max(0.0);
+                    prop_assert_eq!(not_before_ms, self.now + wait);
+                    let send_ms = self.now + wait;
+                    // (6) one client, one request per second, whatever the clock did.
+                    prop_assert!(
+                        mono + wait >= self.last_send_mono + MIN_REQUEST_INTERVAL_MS,
+                        "sent {} ms after the previous one",
+                        mono + wait - self.last_send_mono
+                    );
+                    self.last_send_mono = mono + wait;
                     self.current = Some(Pending {
                         ticket,
                         send_ms,
@@ -885,6 +1091,7 @@ mod proptests {
             };
             // The IO layer slept until the send time, then the response came.
             self.now = self.now.max(p.send_ms);
+            self.tick();
             let (id, expires_at_ms) = self.issue(p.send_ms, lifetime_s);
             let life = f64::from(lifetime_s);
             let out = self
@@ -911,10 +1118,11 @@ mod proptests {
                 return Ok(());
             };
             self.now = self.now.max(p.send_ms);
+            let mono = self.tick();
             let out = self.cache.fail(p.ticket, self.now);
             self.check_failure(&out)?;
             self.failures += 1;
-            self.last_failure_ms = self.now;
+            self.last_failure_mono = mono;
             Ok(())
         }
 
@@ -925,7 +1133,7 @@ mod proptests {
             }
             self.stored = None;
             self.failures = 0;
-            self.last_failure_ms = f64::NEG_INFINITY;
+            self.last_failure_mono = f64::NEG_INFINITY;
         }
 
         fn resolve_old(
@@ -943,6 +1151,7 @@ mod proptests {
                 self.cache.in_flight(),
                 self.cache.refresh_at(),
             );
+            self.tick();
             if ok {
                 let (id, expires_at_ms) = self.issue(p.send_ms, lifetime_s);
                 let out = self.cache.succeed(

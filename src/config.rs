@@ -5,7 +5,6 @@
 use crate::prelude::*;
 
 use crate::error::Error;
-use crate::text;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use core::fmt;
@@ -22,6 +21,10 @@ pub const DEFAULT_RETRIES: u32 = 2;
 pub const MAX_RETRIES: u32 = 10;
 /// Largest `timeoutMs` (the largest delay `setTimeout` supports).
 pub const MAX_TIMEOUT_MS: u32 = 2_147_483_647;
+/// Longest `clientId` and longest `clientSecret`, in UTF-8 bytes (4 KiB each). Real credentials are
+/// tens of bytes; the bound keeps the Basic header within what servers accept and every pass over
+/// the credentials (header building, [`Redactor`](crate::redact::Redactor) tables) small.
+pub const MAX_CREDENTIAL_BYTES: usize = 4_096;
 
 /// A string that must never be shown: `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -96,6 +99,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The [`Redactor`](crate::redact::Redactor) for these credentials: run every string that came
+    /// from outside (server error fields, `fetch` error messages) through it before it goes into an
+    /// error.
+    pub fn redactor(&self) -> crate::redact::Redactor {
+        crate::redact::Redactor::new(&self.client_id, self.client_secret.expose())
+    }
+
     /// The strings that must never leave the library: the secret, the header and its base64 part.
     pub fn secrets(&self) -> [&str; 3] {
         let header = self.authorization.expose();
@@ -111,7 +121,7 @@ impl Config {
 pub fn validate(options: &Options) -> Result<Config, Error> {
     check_credential("clientId", &options.client_id)?;
     check_credential("clientSecret", &options.client_secret)?;
-    if text::has_byte(&options.client_id, b':') {
+    if options.client_id.contains(':') {
         return Err(Error::config(
             "clientId must not contain ':' (it cannot be sent in a Basic header)",
         ));
@@ -139,7 +149,13 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     let timeout_ms = match options.timeout_ms {
         None => DEFAULT_TIMEOUT_MS,
         Some(t) if t.is_finite() && t > 0.0 && t <= f64::from(MAX_TIMEOUT_MS) => {
-            crate::num::ceil(t) as u32
+            // In range: the cast truncates, so add one for a fraction (no `f64::ceil` in no_std).
+            let whole = t as u32;
+            if f64::from(whole) < t {
+                whole + 1
+            } else {
+                whole
+            }
         }
         Some(_) => {
             return Err(Error::config(
@@ -153,7 +169,7 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
             if r.is_finite()
                 && r >= 0.0
                 && r <= f64::from(MAX_RETRIES)
-                && crate::num::fract(r) == 0.0 =>
+                && f64::from(r as u32) == r =>
         {
             r as u32
         }
@@ -163,8 +179,8 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
     pair.push_str(&options.client_id);
     pair.push(':');
     pair.push_str(&options.client_secret);
-    let authorization = text::cat(&["Basic ", &BASE64.encode(pair.as_bytes())]);
-    let token_url = text::cat(&[&base_url, "/oauth/token"]);
+    let authorization = ["Basic ", &BASE64.encode(pair.as_bytes())].concat();
+    let token_url = [&base_url, "/oauth/token"].concat();
     Ok(Config {
         base_url,
         token_url,
@@ -178,16 +194,20 @@ pub fn validate(options: &Options) -> Result<Config, Error> {
 
 fn check_credential(name: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::config(text::cat(&[
-            name,
-            " must be a non-empty string",
-        ])));
+        return Err(Error::config(
+            [name, " must be a non-empty string"].concat(),
+        ));
+    }
+    if value.len() > MAX_CREDENTIAL_BYTES {
+        let mut message = [name, " must be at most "].concat();
+        push_decimal(&mut message, MAX_CREDENTIAL_BYTES as u32);
+        message.push_str(" bytes long");
+        return Err(Error::config(message));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::config(text::cat(&[
-            name,
-            " must not contain control characters",
-        ])));
+        return Err(Error::config(
+            [name, " must not contain control characters"].concat(),
+        ));
     }
     Ok(())
 }
@@ -198,7 +218,7 @@ fn check_credential(name: &str, value: &str) -> Result<(), Error> {
 /// `127.0.0.0/8`, `[::1]`). Rejected: other schemes, credentials in the URL, a query or fragment,
 /// white space, backslashes, non-ASCII, and anything a WHATWG URL parser could read differently.
 pub fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::config(text::cat(&["baseUrl ", why]));
+    let bad = |why: &str| Error::config(["baseUrl ", why].concat());
     if url.is_empty() {
         return Err(bad("must be a non-empty absolute http(s) URL"));
     }
@@ -213,20 +233,24 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
             "must not contain white space, control characters or backslashes",
         ));
     }
-    let (scheme, rest) = text::split_once(url, "://")
+    let (scheme, rest) = url
+        .as_bytes()
+        .windows(3)
+        .position(|w| w == b"://")
+        .and_then(|i| Some((url.get(..i)?, url.get(i + 3..)?)))
         .ok_or_else(|| bad("must be an absolute http(s) URL such as https://api.example.com"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(bad("must use https (or http to a loopback host)"));
     }
-    if text::has_byte(rest, b'?') || text::has_byte(rest, b'#') {
+    if rest.contains(['?', '#']) {
         return Err(bad("must not have a query or fragment"));
     }
-    let (authority, path) = match text::byte_pos(rest, b'/') {
+    let (authority, path) = match rest.find('/') {
         Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
         None => (rest, ""),
     };
-    if text::has_byte(authority, b'@') {
+    if authority.contains('@') {
         return Err(bad(
             "must not contain credentials (use clientId and clientSecret)",
         ));
@@ -247,42 +271,60 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     while let Some(p) = path.strip_suffix('/') {
         path = p;
     }
-    if path
-        .as_bytes()
-        .split(|&b| b == b'/')
-        .any(|seg| seg == b"." || seg == b"..")
-    {
+    if path.split('/').any(is_dot_segment) {
         return Err(bad("must not contain '.' or '..' path segments"));
     }
-    let mut out = text::cat(&[&scheme, "://", &host]);
+    let mut out = [&scheme, "://", &host].concat();
     if let Some(p) = port {
         if p != default_port {
             out.push(':');
-            text::push_u64(&mut out, u64::from(p));
+            push_decimal(&mut out, u32::from(p));
         }
     }
     out.push_str(path);
     Ok(out)
 }
 
+/// A `.` or `..` path segment, also percent-encoded in any case (`%2e`, `.%2E`, `%2e%2e`): a WHATWG
+/// URL parser treats those as dot segments too (so `/a/%2e%2e/oauth` would climb out of `/a`).
+fn is_dot_segment(segment: &str) -> bool {
+    let mut dots = 0;
+    let mut rest = segment;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        } else if let Some(r) = rest
+            .get(..3)
+            .filter(|p| p.eq_ignore_ascii_case("%2e"))
+            .and_then(|_| rest.get(3..))
+        {
+            rest = r;
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots == 1 || dots == 2
+}
+
 /// Split `host[:port]` / `[v6][:port]`; `None` if the port is not a number from 0 to 65535.
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
-        let end = text::byte_pos(authority, b']')?;
+        let end = authority.find(']')?;
         let (h, tail) = authority.split_at_checked(end + 1)?;
         match tail {
             "" => (h, None),
             _ => (h, Some(tail.strip_prefix(':')?)),
         }
     } else {
-        match text::split_once(authority, ":") {
+        match authority.split_once(':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         }
     };
     let port = match port {
         None => None,
-        Some(p) if p.len() <= 5 => Some(u16::try_from(text::parse_digits(p.as_bytes())?).ok()?),
+        Some(p) if p.len() <= 5 => Some(u16::try_from(digits(p)?).ok()?),
         Some(_) => return None,
     };
     Some((host, port))
@@ -291,7 +333,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 fn valid_host(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return !inner.is_empty()
-            && text::has_byte(inner, b':')
+            && inner.contains(':')
             && inner
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
@@ -306,7 +348,7 @@ fn valid_host(host: &str) -> bool {
             .split(|&b| b == b'.')
             .all(|label| label.len() <= 63)
         && !host.starts_with('.')
-        && !text::contains(host, "..")
+        && !host.as_bytes().windows(2).any(|w| w == b"..")
 }
 
 /// `localhost`, a strict dotted-quad in 127.0.0.0/8, or `[::1]`. Strict on purpose: a form that a URL
@@ -317,11 +359,11 @@ pub fn is_loopback(host: &str) -> bool {
     }
     let mut parts = 0;
     let mut first = None;
-    for part in host.as_bytes().split(|&b| b == b'.') {
+    for part in host.split('.') {
         parts += 1;
         let ok = part.len() <= 3
-            && (part.len() == 1 || part.first() != Some(&b'0'))
-            && text::parse_digits(part).is_some_and(|n| n <= 255);
+            && (part.len() == 1 || !part.starts_with('0'))
+            && digits(part).is_some_and(|n| n <= 255);
         if !ok {
             return false;
         }
@@ -329,7 +371,37 @@ pub fn is_loopback(host: &str) -> bool {
             first = Some(part);
         }
     }
-    parts == 4 && first == Some(b"127".as_slice())
+    parts == 4 && first == Some("127")
+}
+
+/// 1 to 9 ASCII digits as a number (no sign, no white space); `None` for anything else.
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 9 {
+        return None;
+    }
+    s.bytes().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Append `n` in decimal. (Plain pushes: `core::fmt` would cost the wasm build kilobytes.)
+fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().take(len).rev() {
+        out.push(char::from(*d));
+    }
 }
 
 #[cfg(test)]
@@ -399,6 +471,61 @@ mod tests {
     }
 
     #[test]
+    fn decimal() {
+        for n in [0, 7, 10, 443, 4_096, 65_535, u32::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        assert_eq!(digits("0080"), Some(80));
+        for bad in ["", "+1", "-1", "1 ", "١", "1234567890"] {
+            assert_eq!(digits(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_bounded() {
+        let max = "x".repeat(MAX_CREDENTIAL_BYTES);
+        assert!(validate(&opts(&max, &max)).is_ok());
+        let over = "x".repeat(MAX_CREDENTIAL_BYTES + 1);
+        let m = config_err(&opts("id", &over));
+        assert!(m.contains("clientSecret") && m.contains("4096") && !m.contains("xxxx"));
+        assert!(config_err(&opts(&over, "s")).contains("clientId"));
+        // bytes, not characters: 1,366 x 3-byte "€" is 4,098 bytes
+        assert!(config_err(&opts("id", &"€".repeat(1_366))).contains("clientSecret"));
+        for len in [100_000, 1_000_000] {
+            assert!(config_err(&opts("id", &"s".repeat(len))).contains("at most"));
+        }
+    }
+
+    #[test]
+    fn percent_encoded_dot_segments_are_refused() {
+        for bad in [
+            "https://example.com/a/%2e%2e/b",
+            "https://example.com/a/%2E%2e",
+            "https://example.com/a/.%2e/b",
+            "https://example.com/a/%2E./b",
+            "https://example.com/%2e/b",
+            "https://example.com/a/%2E",
+            "http://127.0.0.1:8080/lane/%2e%2E/oauth",
+        ] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidConfig, "{bad}");
+            assert!(e.message.contains("'..'"), "{bad}: {}", e.message);
+        }
+        // not dot segments
+        for ok in [
+            "https://example.com/a/%2e%2e%2e",
+            "https://example.com/a/...",
+            "https://example.com/a/%2ex",
+            "https://example.com/a/x%2e%2e",
+            "https://example.com/a/%2",
+        ] {
+            assert!(normalize_base_url(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
     fn base_urls() {
         let ok = |u: &str| normalize_base_url(u).unwrap();
         assert_eq!(ok("https://API.Example.com"), "https://api.example.com");
@@ -436,6 +563,8 @@ mod tests {
             "https://example.com:99999",
             "https://example.com:",
             "https://example.com:-1",
+            "https://example.com:+443",
+            "http://127.0.0.+1",
             "https://",
             "https://example.com/a/../b",
             "javascript://alert(1)",
@@ -473,5 +602,18 @@ mod tests {
         assert!(!all.contains("hunter2"));
         assert!(!all.contains(c.authorization.expose()));
         assert!(c.secrets().iter().all(|s| !s.is_empty()));
+        assert_eq!(format!("{:?}", c.redactor()), "Redactor([redacted])");
+    }
+
+    #[test]
+    fn the_redactor_uses_the_header_encoding() {
+        let c = validate(&opts("id", "hunter2-very-secret")).unwrap();
+        let header = c.authorization.expose();
+        let r = c.redactor();
+        assert_eq!(
+            r.clean(&format!("echo: {header}")),
+            "echo: Basic [redacted]"
+        );
+        assert_eq!(r.clean("x hunter2-very-secret y"), "x [redacted] y");
     }
 }

@@ -108,6 +108,9 @@ impl Error {
         self
     }
 
+    /// Deprecated (issue 12): use [`crate::redact::Redactor`] on the external text before it goes
+    /// into an error; this goes once the call sites are switched.
+    ///
     /// Replace every occurrence of each non-empty `secret` in the message and details by `[redacted]`.
     /// Used as a last line of defence before an error leaves the core: a server that echoes the
     /// credentials back must not make us leak them.

@@ -32,7 +32,8 @@ const MS_PER_DAY: f64 = 86_400_000.0;
 /// [`MAX_RETRY_AFTER_SECONDS`]) and the three HTTP-date forms of RFC 9110 §5.6.7: IMF-fixdate
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) and
 /// asctime (`Sun Nov  6 08:49:37 1994`). A date in the past gives `Some(0.0)`. A date needs a finite
-/// `now_ms`; delta-seconds do not.
+/// `now_ms`; delta-seconds do not. Always whole seconds: the time until a date is rounded up (a date
+/// 2.997 s ahead is 3), so `retryAfter` is never a fraction and never shorter than the server asked.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim_ascii();
     if value.is_empty() {
@@ -49,8 +50,19 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
         return None;
     }
     let date_ms = parse_http_date(value, now_ms)?;
-    let seconds = (date_ms - now_ms) / 1000.0;
-    Some(seconds.clamp(0.0, MAX_RETRY_AFTER_SECONDS))
+    let seconds = ((date_ms - now_ms) / 1000.0).clamp(0.0, MAX_RETRY_AFTER_SECONDS);
+    Some(ceil_seconds(seconds))
+}
+
+/// `seconds` (finite, in `0..=MAX_RETRY_AFTER_SECONDS`) rounded up to a whole number.
+fn ceil_seconds(seconds: f64) -> f64 {
+    // In range, the cast is exact for the whole part (no `f64::ceil` without std).
+    let whole = seconds as u64 as f64;
+    if whole < seconds {
+        whole + 1.0
+    } else {
+        whole
+    }
 }
 
 /// Exponential backoff with "equal jitter": d = min(MAX, BASE * 2^attempt); d/2 + random01 * d/2, floored at MIN_SPACING_MS.
@@ -276,7 +288,14 @@ fn expand_two_digit_year(yy: i64, current_year: i64) -> i64 {
 /// The (proleptic Gregorian, UTC) year containing `now_ms`. `now_ms` is finite here; it is clamped to
 /// a few million years so that the day arithmetic cannot overflow.
 fn current_year(now_ms: f64) -> i64 {
-    let days = crate::num::floor(now_ms / MS_PER_DAY).clamp(-1e9, 1e9) as i64;
+    // Floor without std: the cast truncates towards zero.
+    let day = (now_ms / MS_PER_DAY).clamp(-1e9, 1e9);
+    let whole = day as i64;
+    let days = if (whole as f64) > day {
+        whole - 1
+    } else {
+        whole
+    };
     civil_from_days(days).0
 }
 
@@ -409,7 +428,16 @@ mod tests {
         );
         assert_eq!(
             parse_retry_after("Wed, 15 Jan 2025 12:00:01 GMT", now + 500.0),
-            Some(0.5)
+            Some(1.0)
+        );
+        // Whole seconds, rounded up: 2.997 s ahead is 3, 120.001 s is 121.
+        assert_eq!(
+            parse_retry_after("Wed, 15 Jan 2025 12:00:03 GMT", now + 3.0),
+            Some(3.0)
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 15 Jan 2025 12:02:00 GMT", now - 1.0),
+            Some(121.0)
         );
         assert_eq!(
             parse_retry_after("Wed, 15 Jan 2025 11:59:00 GMT", now),
@@ -768,8 +796,11 @@ mod proptests {
             prop_assert_eq!(parse_retry_after(&text, now), Some(ahead as f64), "{}", text);
             // Any clock, with milliseconds: the difference, clamped.
             let now = (ts - ahead) as f64 * 1000.0 + f64::from(now_fraction_ms);
-            let expected = ((date_ms - now) / 1000.0).clamp(0.0, MAX_RETRY_AFTER_SECONDS);
-            prop_assert_eq!(parse_retry_after(&text, now), Some(expected), "{}", text);
+            let exact = ((date_ms - now) / 1000.0).clamp(0.0, MAX_RETRY_AFTER_SECONDS);
+            let got = parse_retry_after(&text, now).unwrap_or(f64::NAN);
+            // Whole seconds, rounded up: never shorter than asked, less than a second longer.
+            prop_assert_eq!(got, (got as u64) as f64, "{}", text);
+            prop_assert!(got >= exact && got < exact + 1.0, "{} for {}", got, exact);
             // After the date: zero.
             prop_assert_eq!(parse_retry_after(&text, date_ms + 1.0), Some(0.0));
         }

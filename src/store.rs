@@ -46,6 +46,17 @@ fn push_hex(out: &mut String, v: u64) {
     }
 }
 
+/// How far a stored token's `expires_at` may lie beyond `now + expires_in`, in milliseconds: the
+/// clocks of a fleet's members disagree a little. A token is trusted only up to `expires_in` from
+/// when it could have been issued (at the latest now), so a store holding a far-future `expires_at`
+/// (say 31 years ahead with `expires_in: 3600`) cannot keep a token alive.
+pub const STORED_CLOCK_ALLOWANCE_MS: f64 = 60_000.0;
+
+/// A token value that can be sent in a header: 1*VSCHAR (printable ASCII, RFC 6749 Appendix A).
+fn is_vschar_string(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
 /// The fields of a token object read back from a store, before checking.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredFields {
@@ -70,16 +81,17 @@ pub enum StoredProblem {
     NotFresh,
 }
 
-/// Check the shape of a token read from a store: a well-formed AccessToken (its freshness is not
-/// judged here).
+/// Check the shape of a token read from a store: a well-formed AccessToken, `access_token` and
+/// `token_type` 1*VSCHAR like a token from the server (its freshness and the plausibility of its
+/// `expires_at` are not judged here: see [`check_stored`] and [`trusted_expiry`]).
 pub fn well_formed(fields: StoredFields) -> Result<Token, StoredProblem> {
     let access_token = fields
         .access_token
-        .filter(|t| !t.is_empty() && t.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+        .filter(|t| is_vschar_string(t))
         .ok_or(StoredProblem::Malformed)?;
     let token_type = fields
         .token_type
-        .filter(|t| t.eq_ignore_ascii_case("bearer"))
+        .filter(|t| is_vschar_string(t) && t.eq_ignore_ascii_case("bearer"))
         .ok_or(StoredProblem::Malformed)?;
     let expires_in = fields
         .expires_in
@@ -99,8 +111,16 @@ pub fn well_formed(fields: StoredFields) -> Result<Token, StoredProblem> {
     })
 }
 
-/// Check a token read from a store: it must be a well-formed AccessToken, and fresh at `now_ms`
-/// (before its refresh point for this client's `skew_s`).
+/// Whether a stored token's `expires_at` is plausible at `now_ms`: no later than
+/// `now_ms + expires_in` (+ [`STORED_CLOCK_ALLOWANCE_MS`]), since it was issued at the latest now. A
+/// far-future `expires_at` (31 years ahead with `expires_in: 3600`) is not. False for a NaN clock.
+pub fn trusted_expiry(expires_at_ms: f64, expires_in_s: f64, now_ms: f64) -> bool {
+    expires_at_ms <= now_ms + expires_in_s * 1_000.0 + STORED_CLOCK_ALLOWANCE_MS
+}
+
+/// Check a token read from a store: it must be a well-formed AccessToken ([`well_formed`]), fresh at
+/// `now_ms` (before its refresh point for this client's `skew_s`), and its `expires_at` plausible
+/// ([`trusted_expiry`]; an implausible one is reported as malformed).
 pub fn check_stored(
     fields: StoredFields,
     now_ms: f64,
@@ -112,6 +132,9 @@ pub fn check_stored(
     if !fresh {
         return Err(StoredProblem::NotFresh);
     }
+    if !trusted_expiry(token.expires_at, token.expires_in, now_ms) {
+        return Err(StoredProblem::Malformed);
+    }
     Ok(token)
 }
 
@@ -120,7 +143,8 @@ pub fn check_stored(
 pub fn ttl_seconds(expires_at_ms: f64, expires_in_s: f64, now_ms: f64, skew_s: f64) -> Option<u32> {
     let secs = (refresh_at_ms(expires_at_ms, expires_in_s, skew_s) - now_ms) / 1000.0;
     if secs.is_finite() && secs >= 1.0 {
-        Some(crate::num::floor(secs.min(f64::from(u32::MAX))) as u32)
+        // Positive: the cast truncates, which is the floor.
+        Some(secs.min(f64::from(u32::MAX)) as u32)
     } else {
         None
     }
@@ -225,10 +249,42 @@ mod tests {
                 scope: Err(()),
                 ..good.clone()
             },
+            StoredFields {
+                access_token: Some("abc\r\nX-Injected: yes".into()),
+                ..good.clone()
+            },
+            StoredFields {
+                access_token: Some("tok\u{4e00}".into()),
+                ..good.clone()
+            },
+            StoredFields {
+                token_type: Some("bearer\n".into()),
+                ..good.clone()
+            },
         ];
         for c in cases {
             assert_eq!(check_stored(c, now, 300.0), Err(StoredProblem::Malformed));
         }
+    }
+
+    #[test]
+    fn far_future_expires_at_is_refused() {
+        let now = 1_764_000_000_000.0;
+        let year_ms = 365.25 * 86_400_000.0;
+        // 31 years ahead with expires_in 3600: refused, not trusted until 2058.
+        assert_eq!(
+            check_stored(fields(now + 31.0 * year_ms), now, 300.0),
+            Err(StoredProblem::Malformed)
+        );
+        // Up to expires_in from now, plus the allowance: used.
+        let limit = now + 3_600_000.0 + STORED_CLOCK_ALLOWANCE_MS;
+        assert!(check_stored(fields(limit), now, 300.0).is_ok());
+        assert_eq!(
+            check_stored(fields(limit + 1.0), now, 300.0),
+            Err(StoredProblem::Malformed)
+        );
+        // A token written a while ago by another member is fine.
+        assert!(check_stored(fields(now + 1_800_000.0), now, 300.0).is_ok());
     }
 
     #[test]

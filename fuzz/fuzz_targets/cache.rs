@@ -10,14 +10,16 @@
 //! 5. a fresh token (now < refresh point, unexpired) is always served without a request;
 //! 6. a failed refresh yields `Stale(cached)` iff a cached token is unexpired, else `Fail`;
 //!    a success yields `Token(that token)`;
-//! 7. after n consecutive failures (last one at f), a `Start` says `not_before >= f + min(10 s, 2^(n-1) s)`
-//!    (finite clocks), and without failures `not_before <= now`;
+//! 7. one request per second: a `Start` is sent (at `not_before`) no sooner than 1 s after the previous
+//!    one and, after n consecutive failures (last one at f), no sooner than `f + min(10 s, 2^(n-1) s)`,
+//!    and no later than needed; all measured on a monotonic reading of the clock values passed in
+//!    (backwards and non-finite steps pass no time), whatever the clock does;
 //! 8. reports for tickets that are not the one in flight change nothing observable;
 //! 9. the refresh point is never NaN and never after the expiry, and at most `skew` and half the
 //!    lifetime before it (finite inputs).
 #![no_main]
 
-use altpay_oauth::cache::{Decision, Outcome, TokenCache};
+use altpay_oauth::cache::{Decision, Outcome, TokenCache, MIN_REQUEST_INTERVAL_MS};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
@@ -68,6 +70,26 @@ fn gap_ms(failures: u32) -> f64 {
     g.min(10_000.0)
 }
 
+/// The reference monotonic clock: forward steps between the values passed to the cache count.
+struct Mono {
+    raw: f64,
+    mono: f64,
+}
+
+impl Mono {
+    fn tick(&mut self, now: f64) -> f64 {
+        if now.is_finite() {
+            self.mono = if self.raw.is_finite() {
+                self.mono + (now - self.raw).max(0.0)
+            } else {
+                now
+            };
+            self.raw = now;
+        }
+        self.mono
+    }
+}
+
 fn served_ok(expiry: &std::collections::HashMap<u64, f64>, id: u64, now: f64) {
     let exp = expiry.get(&id).copied().unwrap_or(f64::NAN);
     assert!(now < exp, "token {id} served at {now} >= expires_at {exp}");
@@ -85,8 +107,13 @@ fn run(input: Input) {
     let mut stored: Option<Stored> = None;
     let mut failures = 0u32;
     let mut last_failure = f64::NEG_INFINITY;
-    // Once the clock has been non-finite or moved backwards, the backoff arithmetic of the model
-    // (invariant 7) is not exact any more; the safety invariants still hold.
+    let mut clock = Mono {
+        raw: f64::NEG_INFINITY,
+        mono: f64::NEG_INFINITY,
+    };
+    let mut last_send = f64::NEG_INFINITY;
+    // Once the clock has been non-finite or moved backwards (or a token came with exotic times),
+    // the model no longer sleeps until `not_before` (it may be far off); every invariant still holds.
     let mut wild = false;
 
     for op in input.ops.iter().take(512) {
@@ -107,6 +134,7 @@ fn run(input: Input) {
             Op::Get { force } => {
                 let peeked = c.peek(now).copied();
                 let was_in_flight = c.in_flight();
+                let mono = clock.tick(now);
                 let d = c.get(now, force);
                 if !force {
                     assert_eq!(
@@ -141,14 +169,25 @@ fn run(input: Input) {
                         assert!(ticket > last_ticket, "ticket not increasing");
                         last_ticket = ticket;
                         in_flight = Some(ticket);
-                        if now.is_nan() {
-                            // Nothing to compare with.
-                        } else if failures == 0 {
-                            assert!(not_before_ms <= now, "delayed without failures");
-                        } else if !wild && last_failure.is_finite() {
-                            let gap_end = last_failure + gap_ms(failures);
-                            assert_eq!(not_before_ms, now.max(gap_end), "backoff gap");
+                        let mut gap_end = last_send + MIN_REQUEST_INTERVAL_MS;
+                        if failures > 0 {
+                            gap_end = gap_end.max(last_failure + gap_ms(failures));
                         }
+                        let wait = if gap_end > mono { gap_end - mono } else { 0.0 };
+                        let base = if now.is_finite() { now } else { clock.raw };
+                        let want = base + wait;
+                        assert!(
+                            not_before_ms == want || (not_before_ms.is_nan() && want.is_nan()),
+                            "not_before {not_before_ms}, want {want}"
+                        );
+                        if mono.abs() < 1e15 && last_send.is_finite() {
+                            assert!(
+                                mono + wait >= last_send + MIN_REQUEST_INTERVAL_MS - 0.01,
+                                "sent {} ms after the previous request",
+                                mono + wait - last_send
+                            );
+                        }
+                        last_send = mono + wait;
                         assert!(!not_before_ms.is_nan() || now.is_nan());
                         // A fresh token is never refreshed without force (invariant 5).
                         if !force {
@@ -205,6 +244,7 @@ fn run(input: Input) {
                     c.in_flight(),
                     c.refresh_at().map(f64::to_bits),
                 );
+                clock.tick(now);
                 assert_eq!(
                     c.succeed(ticket, id, expires_at, life, now),
                     Outcome::Token(id)
@@ -251,6 +291,7 @@ fn run(input: Input) {
                     c.in_flight(),
                     c.refresh_at().map(f64::to_bits),
                 );
+                let mono = clock.tick(now);
                 let out = c.fail(ticket, now);
                 match &stored {
                     Some(s) if now < expiry.get(&s.id).copied().unwrap_or(f64::NAN) => {
@@ -265,11 +306,7 @@ fn run(input: Input) {
                 if current {
                     in_flight = None;
                     failures += 1;
-                    if now.is_finite() {
-                        last_failure = now;
-                    } else {
-                        wild = true;
-                    }
+                    last_failure = mono;
                 } else {
                     let after = (
                         c.peek(now).copied(),

@@ -1,10 +1,10 @@
 //! `parse_retry_after` (delta-seconds and the three HTTP-date forms) and the retry policy around it.
 //!
 //! - no panic for any string and clock;
-//! - a result is always within [0, MAX_RETRY_AFTER_SECONDS] and never NaN;
+//! - a result is always whole seconds within [0, MAX_RETRY_AFTER_SECONDS] and never NaN;
 //! - ASCII digits (surrounding whitespace ignored) give exactly min(n, 1e9), with any clock;
 //! - anything else needs a finite clock (None with NaN/inf);
-//! - an IMF-fixdate built from fuzz data parses back to date - now, clamped;
+//! - an IMF-fixdate built from fuzz data parses back to date - now, clamped and rounded up;
 //! - `backoff_delay_ms` and `next_delay_ms` stay within their documented bounds.
 #![no_main]
 
@@ -52,6 +52,7 @@ fn imf_fixdate(epoch_s: i64) -> String {
 fn check_range(v: Option<f64>) {
     if let Some(v) = v {
         assert!((0.0..=MAX_RETRY_AFTER_SECONDS).contains(&v), "{v}");
+        assert_eq!(v, v.ceil(), "{v} is not whole seconds");
     }
 }
 
@@ -91,7 +92,10 @@ fn run(data: &[u8]) -> arbitrary::Result<()> {
     // A well-formed date round-trips.
     if now.is_finite() {
         let date = imf_fixdate(date_s);
-        let want = ((date_s as f64 * 1000.0 - now) / 1000.0).clamp(0.0, MAX_RETRY_AFTER_SECONDS);
+        // Whole seconds, rounded up.
+        let want = ((date_s as f64 * 1000.0 - now) / 1000.0)
+            .clamp(0.0, MAX_RETRY_AFTER_SECONDS)
+            .ceil();
         assert_eq!(parse_retry_after(&date, now), Some(want), "{date}");
     }
 

@@ -66,6 +66,47 @@ Errors go to stderr as one line, "altpay-oauth: <code>: <message>", and set the 
 
 class UsageError extends Error {}
 
+/** Flags a secret could be typed after: refused, by name only. */
+const SECRET_FLAGS = ["--client-secret", "--secret", "--client_secret"];
+
+/** Flag names a usage error may name. Anything else typed as an option is never echoed: it may be a secret. */
+const KNOWN_FLAGS = new Set([
+  ...SECRET_FLAGS,
+  "--client-id",
+  "--secret-stdin",
+  "--environment",
+  "--base-url",
+  "--timeout-ms",
+  "--retries",
+  "--header",
+  "--help",
+  "-h",
+  "--version",
+  "-V",
+]);
+
+/** The flag name of `arg` (the part before "=" or ":") when it is one of ours, else null. */
+function knownFlag(arg) {
+  const name = /^[^=:]*/.exec(arg)[0];
+  return KNOWN_FLAGS.has(name) ? name : null;
+}
+
+/** A usage message for an option we do not take, naming at most our own flag name, never a value. */
+function unknownOption(arg, position, help) {
+  const name = knownFlag(arg);
+  return name === null
+    ? `unknown option (argument #${position}, not shown; see ${help})`
+    : `${name} cannot be written with what follows it (not shown); use ${name} VALUE or ${name}=VALUE (see ${help})`;
+}
+
+// C0 and C1 control characters and DEL: never printed when they come from a server.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// Printed as \uXXXX in JSON output too: C1 controls, DEL, line/paragraph separators, bidi controls.
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** An access token that can go into a header as is: 1*VSCHAR (printable ASCII, RFC 6749 Appendix A). */
+const VSCHAR = /^[\x20-\x7e]+$/;
+
 function version() {
   try {
     return JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
@@ -74,10 +115,14 @@ function version() {
   }
 }
 
-/** One line, and never the secret (belt and braces: the library never puts it in messages). */
+/**
+ * One line of printable text, and never the secret (belt and braces: the library never puts it in
+ * messages). A message that contains the secret is withheld whole: starring it out in place would
+ * show where it was, which spells a short secret out.
+ */
 function oneLine(text, secret) {
-  let s = String(text).replace(/\s+/g, " ").trim();
-  if (secret && secret.length >= 4) s = s.split(secret).join("[redacted]");
+  const s = String(text).replace(/\s+/g, " ").replace(CONTROLS, "?").trim();
+  if (secret && s.includes(secret)) return "[message withheld: it contained the client secret]";
   return s;
 }
 
@@ -107,12 +152,14 @@ function parseTokenArgs(argv) {
     const arg = args.shift();
     position += 1;
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    // "--client-secret=VALUE", "--client-secret:VALUE": refused by the flag's name, never its value.
+    const head = /^[^=:]*/.exec(arg)[0];
+    const flag = SECRET_FLAGS.includes(head) ? head : eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
     switch (flag) {
-      case "--client-secret":
-      case "--secret":
-      case "--client_secret":
+      case SECRET_FLAGS[0]:
+      case SECRET_FLAGS[1]:
+      case SECRET_FLAGS[2]:
         throw new UsageError(
           `${flag} is not accepted: a secret on the command line ends up in shell history and process lists; ` +
             "set ALTPAY_CLIENT_SECRET or pipe it to --secret-stdin",
@@ -150,7 +197,7 @@ function parseTokenArgs(argv) {
       default:
         throw new UsageError(
           flag.startsWith("-")
-            ? `unknown option ${flag.slice(0, 40)} (see altpay-oauth token --help)`
+            ? unknownOption(arg, position, "altpay-oauth token --help")
             : `unexpected argument #${position}, not shown (see altpay-oauth token --help)`,
         );
     }
@@ -237,7 +284,7 @@ async function token(argv) {
     if (o.timeoutMs !== undefined) options.timeoutMs = o.timeoutMs;
     if (o.retries !== undefined) options.retries = o.retries;
 
-    const { createOAuthToken } = await import("./node.mjs");
+    const { createOAuthToken, AltPayOAuthError } = await import("./node.mjs");
     const ac = new AbortController();
     const abort = () => ac.abort();
     process.once("SIGINT", abort);
@@ -249,7 +296,15 @@ async function token(argv) {
       process.off("SIGINT", abort);
       process.off("SIGTERM", abort);
     }
-    process.stdout.write(o.header ? `Authorization: Bearer ${t.access_token}\n` : `${JSON.stringify(t, null, 2)}\n`);
+    if (typeof t.access_token !== "string" || !VSCHAR.test(t.access_token)) {
+      // The library refuses such a token (invalid_response); this is the last line before a shell.
+      throw new AltPayOAuthError(
+        "invalid_response",
+        "the token endpoint returned an access_token that is not printable ASCII (not shown)",
+      );
+    }
+    const json = JSON.stringify(t, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    process.stdout.write(o.header ? `Authorization: Bearer ${t.access_token}\n` : `${json}\n`);
   } catch (e) {
     if (e instanceof UsageError) return fail("usage", e.message, secret);
     if (e && e.name === "AltPayOAuthError" && typeof e.code === "string") {
@@ -295,7 +350,7 @@ async function main(argv) {
       fail(
         "usage",
         command.startsWith("-")
-          ? `unknown option ${command.slice(0, 40)} (commands: token, mock; see altpay-oauth --help)`
+          ? unknownOption(command, 1, "altpay-oauth --help; commands: token, mock")
           : "unknown command (commands: token, mock; see altpay-oauth --help)",
       );
   }

@@ -187,6 +187,26 @@ test("http_error, rate_limited, invalid_response, timeout: exits 5, 6, 7, 9", as
   }
 });
 
+test("server text never puts a control character on the terminal; --header never prints a bad token", async () => {
+  const lane = mock.lane("controls");
+  // a token with CR LF (header injection through `curl -H "$(altpay-oauth token --header)"`), one
+  // with a C1 control, one with a non-ASCII letter: never printed, with --header or as JSON
+  for (const accessToken of ["abc\r\nX-Injected: yes", "abc\u009b31mred", "abc\u4e00"]) {
+    for (const header of [true, false]) {
+      lane.script({ normal: true, accessToken });
+      const r = await cli(["token", "--retries", "0", "--base-url", lane.baseUrl, ...(header ? ["--header"] : [])], { env: creds() });
+      assertError(r, "invalid_response");
+      assert.ok(!r.stderr.includes("abc"), r.stderr);
+      assert.doesNotMatch(r.stderr.slice(0, -1), /[\u0000-\u001f\u007f-\u009f]/);
+    }
+  }
+  // error text from the server with ESC, BEL, DEL and C1 controls: one printable line
+  lane.script({ status: 400, json: { error: "invalid_request", error_description: "bad\u001b]0;pwned\u0007 \u001b[2J\u007f\u0085x" } });
+  const r = await cli(["token", "--retries", "0", "--base-url", lane.baseUrl], { env: creds() });
+  assertError(r, "http_error");
+  assert.doesNotMatch(r.stderr.slice(0, -1), /[\u0000-\u001f\u007f-\u009f]/);
+});
+
 test("aborted: Ctrl-C during the request exits 10", async () => {
   const lane = mock.lane("abort");
   lane.script({ delayMs: 10_000 });
@@ -219,7 +239,14 @@ test("usage errors: exit 2, one line, and the value of a secret flag is never ec
   }
   // a secret pasted as an argument, or as an unknown flag's value, is not echoed either
   assertError(await cli(["token", FLAG_SECRET], { env }), "usage", /unexpected argument/);
-  assertError(await cli(["token", `--secret-key=${FLAG_SECRET}`], { env }), "usage", /unknown option --secret-key /);
+  // an unknown option is never echoed, name included (it may be a secret with dashes); one of our flags
+  // with a value glued on by ":" is named, the value not shown
+  assertError(await cli(["token", `--secret-key=${FLAG_SECRET}`], { env }), "usage", /unknown option \(argument #1, not shown/);
+  assertError(await cli(["token", `--${FLAG_SECRET}`], { env }), "usage", /unknown option \(argument #1, not shown/);
+  assertError(await cli([`--${FLAG_SECRET}`]), "usage", /unknown option \(argument #1, not shown/);
+  assertError(await cli(["token", `--client-secret:${FLAG_SECRET}`], { env }), "usage", /^altpay-oauth: usage: --client-secret is not accepted/);
+  assertError(await cli(["token", `--secret:${FLAG_SECRET}`], { env }), "usage", /--secret is not accepted/);
+  assertError(await cli(["token", `--client-id:${FLAG_SECRET}`], { env }), "usage", /--client-id cannot be written with what follows it \(not shown\)/);
   assertError(await cli(["token", "--environment", "staging"], { env }), "usage", /production or demo/);
   assertError(await cli(["token", "--retries", "lots"], { env }), "usage", /--retries/);
   assertError(await cli(["token", "--base-url"], { env }), "usage", /--base-url needs a value/);
