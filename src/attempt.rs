@@ -4,6 +4,7 @@
 
 use crate::body::{BodyError, ErrorBody, TokenBody};
 use crate::error::{Error, ErrorCode};
+use crate::redact::Redactor;
 use crate::response::{self, Token};
 
 /// Why an attempt ended without a complete response.
@@ -13,7 +14,8 @@ pub enum Failure {
     Timeout,
     /// The caller's signal fired.
     Aborted,
-    /// `fetch` or the body read failed; the runtime's description (external text: redact it).
+    /// `fetch` or the body read failed; the runtime's description, already cleaned by the
+    /// [`Redactor`] (it is external text).
     Network(String),
 }
 
@@ -54,8 +56,9 @@ pub enum Outcome {
     NotAResponse,
 }
 
-/// What an attempt's outcome amounts to: the token, or the error (not yet redacted).
-pub fn judge(outcome: Outcome, timeout_ms: u32) -> Result<Token, Error> {
+/// What an attempt's outcome amounts to: the token, or the error (server text in it cleaned by
+/// `redactor`).
+pub fn judge(outcome: Outcome, timeout_ms: u32, redactor: &Redactor) -> Result<Token, Error> {
     match outcome {
         Outcome::Success {
             status,
@@ -63,13 +66,18 @@ pub fn judge(outcome: Outcome, timeout_ms: u32) -> Result<Token, Error> {
             sent_at_ms,
         } => body
             .map_err(response::body_error)
-            .and_then(|b| response::validate_token(b, sent_at_ms))
+            .and_then(|b| response::validate_token(b, sent_at_ms, redactor))
             .map_err(|e| e.with_status(status)),
         Outcome::Status {
             status,
             body,
             retry_after,
-        } => Err(response::error_for_status(status, body, retry_after)),
+        } => Err(response::error_for_status(
+            status,
+            body,
+            retry_after,
+            redactor,
+        )),
         Outcome::BodyFailed { status, failure } => {
             let what = if (200..300).contains(&status) {
                 "reading the token response failed"
@@ -84,7 +92,7 @@ pub fn judge(outcome: Outcome, timeout_ms: u32) -> Result<Token, Error> {
             "could not reach the token endpoint",
         )),
         Outcome::OpaqueRedirect => {
-            let mut e = response::error_for_status(302, None, None);
+            let mut e = response::error_for_status(302, None, None, redactor);
             e.status = None;
             Err(e)
         }
@@ -114,6 +122,14 @@ fn failed(failure: Failure, timeout_ms: u32, what: &str) -> Error {
 mod tests {
     use super::*;
     use crate::body::Value;
+
+    fn judge(outcome: Outcome, timeout_ms: u32) -> Result<Token, Error> {
+        super::judge(
+            outcome,
+            timeout_ms,
+            &Redactor::new("id", "secret-0123456789"),
+        )
+    }
 
     #[test]
     fn outcomes_to_results() {

@@ -44,9 +44,6 @@
 //! turned back into the caller's clock as `now + remaining`, so a clock that jumps back by an hour
 //! delays nothing by an hour and lets nothing through early.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 /// Default `refreshSkewSeconds`: refresh a token this long before it expires.
 pub const DEFAULT_SKEW_SECONDS: f64 = 300.0;
 

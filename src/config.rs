@@ -1,9 +1,6 @@
 //! Options -> validated [`Config`]. Every check here runs before any request is sent; a failure is an
 //! `invalid_config` error whose message names the option, never its secret value.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::error::Error;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -104,16 +101,6 @@ impl Config {
     /// error.
     pub fn redactor(&self) -> crate::redact::Redactor {
         crate::redact::Redactor::new(&self.client_id, self.client_secret.expose())
-    }
-
-    /// The strings that must never leave the library: the secret, the header and its base64 part.
-    pub fn secrets(&self) -> [&str; 3] {
-        let header = self.authorization.expose();
-        [
-            self.client_secret.expose(),
-            header,
-            header.strip_prefix("Basic ").unwrap_or(header),
-        ]
     }
 }
 
@@ -601,7 +588,6 @@ mod tests {
         let all = format!("{o:?} {c:?}");
         assert!(!all.contains("hunter2"));
         assert!(!all.contains(c.authorization.expose()));
-        assert!(c.secrets().iter().all(|s| !s.is_empty()));
         assert_eq!(format!("{:?}", c.redactor()), "Redactor([redacted])");
     }
 

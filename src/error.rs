@@ -1,9 +1,6 @@
 //! Error codes and the error value of the core. An [`Error`] never holds the client secret or the
 //! `Authorization` header: messages are built from fixed text, statuses and (redacted) server fields.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use core::fmt;
 
 /// What went wrong, as the fixed strings of the public contract.
@@ -107,66 +104,6 @@ impl Error {
         self.retry_after = seconds;
         self
     }
-
-    /// Deprecated (issue 12): use [`crate::redact::Redactor`] on the external text before it goes
-    /// into an error; this goes once the call sites are switched.
-    ///
-    /// Replace every occurrence of each non-empty `secret` in the message and details by `[redacted]`.
-    /// Used as a last line of defence before an error leaves the core: a server that echoes the
-    /// credentials back must not make us leak them.
-    pub fn redact(mut self, secrets: &[&str]) -> Self {
-        for s in secrets.iter().filter(|s| !s.is_empty()) {
-            redact_one(&mut self.message, s);
-            if let Some(details) = self.details.as_mut() {
-                for (k, v) in details.iter_mut() {
-                    redact_one(k, s);
-                    redact_one(v, s);
-                }
-            }
-        }
-        self
-    }
-}
-
-/// Replace every occurrence of the non-empty `secret` in `text` by `[redacted]`, and also a
-/// truncated head of it: server text is cut to a length (marked with `…`) before it reaches an
-/// error, so a cut-off secret must not survive either.
-fn redact_one(text: &mut String, secret: &str) {
-    let original = text.clone();
-    redact_with_marker(text, secret);
-    // The marker next to the surrounding text can spell the secret again ("d]]" echoed as "d]]]"
-    // becomes "[redacted]]"). Then mask with one character the secret does not contain: a
-    // left-to-right pass with such a mask cannot create an occurrence.
-    if crate::text::contains(text, secret) {
-        let mask = ["*", "#", "~", "?", "."]
-            .into_iter()
-            .find(|m| !crate::text::contains(secret, m));
-        *text = crate::text::replace(&original, secret, mask.unwrap_or("[redacted]"));
-        if crate::text::contains(text, secret) {
-            text.clear();
-        }
-    }
-}
-
-fn redact_with_marker(text: &mut String, secret: &str) {
-    if crate::text::contains(text, secret) {
-        *text = crate::text::replace(text, secret, "[redacted]");
-    }
-    let min = secret.len().min(4);
-    // Longest prefix first, so the whole cut-off head goes.
-    let mut cut = secret.len();
-    while cut > min {
-        cut -= 1;
-        let Some(head) = secret.get(..cut) else {
-            continue;
-        };
-        let mut marked = String::with_capacity(cut + 3);
-        marked.push_str(head);
-        marked.push('…');
-        if crate::text::contains(text, &marked) {
-            *text = crate::text::replace(text, &marked, "[redacted]…");
-        }
-    }
 }
 
 impl fmt::Display for Error {
@@ -198,43 +135,5 @@ mod tests {
             assert_eq!(code.as_str(), s);
             assert_eq!(code.to_string(), s);
         }
-    }
-
-    #[test]
-    fn redact_removes_secrets_from_message_and_details() {
-        let e = Error::new(ErrorCode::InvalidCredentials, "bad: hunter2")
-            .with_details(vec![("message".into(), "secret hunter2 was wrong".into())])
-            .redact(&["hunter2", ""]);
-        assert!(!e.message.contains("hunter2"));
-        assert!(!format!("{e:?}").contains("hunter2"));
-        assert_eq!(e.details.unwrap()[0].1, "secret [redacted] was wrong");
-    }
-
-    #[test]
-    fn redact_is_not_undone_by_the_marker() {
-        for (secret, text) in [
-            ("d]]", "x d]]] y"),
-            ("[re", "[[re"),
-            ("]x", "d]]xx"),
-            ("*#~?.", "a*#~?.b"),
-        ] {
-            let e = Error::new(ErrorCode::HttpError, text)
-                .with_details(vec![("k".into(), text.into())])
-                .redact(&[secret]);
-            assert!(!e.message.contains(secret), "{secret:?} in {:?}", e.message);
-            assert!(!e.details.unwrap()[0].1.contains(secret));
-        }
-    }
-
-    #[test]
-    fn redact_removes_a_cut_off_head_of_a_secret() {
-        let e = Error::new(
-            ErrorCode::InvalidResponse,
-            "got \"Basic dGVzdC1jbGllbnQ6…\"",
-        )
-        .with_details(vec![("m".into(), "x s3cr3t-DO-NOT…".into())])
-        .redact(&["Basic dGVzdC1jbGllbnQ6c2VjcmV0", "s3cr3t-DO-NOT-LEAK"]);
-        assert_eq!(e.message, "got \"[redacted]…\"");
-        assert_eq!(e.details.unwrap()[0].1, "x [redacted]…");
     }
 }

@@ -30,9 +30,6 @@
 //! budget. Such a call may still have been carried out, so a lease taken by a timed-out
 //! [`Step::TryLease`] is recognised by its owner value on the next read and used.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 /// First pause between two polls of a waiting member, in milliseconds (before jitter).
 pub const POLL_FIRST_MS: f64 = 50.0;
 /// Longest pause between two polls, in milliseconds (before jitter).

@@ -35,9 +35,6 @@
 //! `O(text length)` (3 patterns x 3 views, twice with the check), independent of the secret's length
 //! (which `config` bounds anyway, [`MAX_CREDENTIAL_BYTES`](crate::config::MAX_CREDENTIAL_BYTES)).
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use core::fmt;

@@ -1,8 +1,5 @@
 //! The token request, as data: what the IO layer sends for one `POST /oauth/token`.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::config::Config;
 
 /// HTTP method of the token request.

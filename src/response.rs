@@ -3,8 +3,8 @@
 //!
 //! Bodies arrive decoded ([`crate::body`]: the runtime's `JSON.parse` and serde in wasm). Messages
 //! echo server values only when they help (a wrong `token_type`, an unparsable `expires_in` string,
-//! the server's own error text), always truncated, and never the value of `access_token`. The caller
-//! still runs [`Error::redact`] with the credentials before an error leaves the core.
+//! the server's own error text), always truncated and cleaned by the [`Redactor`] (server text is
+//! external: it may echo the credentials), and never the value of `access_token`.
 
 use core::fmt;
 
@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::body::{BodyError, ErrorBody, TokenBody, Value};
 use crate::error::{Error, ErrorCode};
+use crate::redact::Redactor;
 
 /// The largest token response body we accept; the wasm layer stops reading past this.
 pub const MAX_BODY_BYTES: usize = 1_048_576;
@@ -91,7 +92,11 @@ fn is_vschar(s: &str) -> bool {
 }
 
 /// Validate a decoded 2xx token response; `sent_at_ms` is when the request was sent (epoch ms).
-pub fn validate_token(body: TokenBody, sent_at_ms: f64) -> Result<Token, Error> {
+pub fn validate_token(
+    body: TokenBody,
+    sent_at_ms: f64,
+    redactor: &Redactor,
+) -> Result<Token, Error> {
     let fields = match body {
         TokenBody::Object(fields) => fields,
         TokenBody::Other(v) => return Err(got("token response must be a JSON object", &v)),
@@ -121,7 +126,7 @@ pub fn validate_token(body: TokenBody, sent_at_ms: f64) -> Result<Token, Error> 
         Some(Value::String(s)) => {
             return Err(Error::response(format!(
                 "{TOKEN_TYPE_RULE}{}",
-                echo(", got ", &s, &access_token)
+                echo(", got ", &s, &access_token, redactor)
             )))
         }
         Some(other) => return Err(got(TOKEN_TYPE_RULE, &other)),
@@ -139,7 +144,7 @@ pub fn validate_token(body: TokenBody, sent_at_ms: f64) -> Result<Token, Error> 
         Some(Value::String(s)) => {
             return Err(Error::response(format!(
                 "{EXPIRES_IN_RULE}{}",
-                echo(", got the string ", &s, &access_token)
+                echo(", got the string ", &s, &access_token, redactor)
             )))
         }
         Some(other) => return Err(got(EXPIRES_IN_RULE, &other)),
@@ -183,8 +188,13 @@ fn got(rule: &str, value: &Value) -> Error {
 
 /// The error for a non-2xx `status`. `body` is the decoded error body (None if it was too large,
 /// unreadable or not JSON); `retry_after` is the parsed `Retry-After` in seconds.
-pub fn error_for_status(status: u16, body: Option<ErrorBody>, retry_after: Option<f64>) -> Error {
-    let details = body.map(details).unwrap_or_default();
+pub fn error_for_status(
+    status: u16,
+    body: Option<ErrorBody>,
+    retry_after: Option<f64>,
+    redactor: &Redactor,
+) -> Error {
+    let details = body.map(|b| details(b, redactor)).unwrap_or_default();
     let field = |name: &str| {
         details
             .iter()
@@ -197,7 +207,10 @@ pub fn error_for_status(status: u16, body: Option<ErrorBody>, retry_after: Optio
         .or_else(|| field("error"));
     // ": <server text>", cleaned, when there is one.
     let suffix = |text: Option<&str>| match text {
-        Some(t) => format!(": {}", clean(t, MAX_SERVER_MESSAGE_CHARS)),
+        Some(t) => format!(
+            ": {}",
+            one_line(&redactor.clean_truncated(t.trim(), MAX_SERVER_MESSAGE_CHARS))
+        ),
         None => String::new(),
     };
 
@@ -258,39 +271,33 @@ pub fn error_for_status(status: u16, body: Option<ErrorBody>, retry_after: Optio
 }
 
 /// The details of an error body: its string members, keys cut to 128 chars and values to 1024
-/// (with "…" when cut), the first of each (cut) key.
-pub fn details(body: ErrorBody) -> Vec<(String, String)> {
+/// (with "…" when cut) and cleaned by the redactor, the first of each (cut) key.
+pub fn details(body: ErrorBody, redactor: &Redactor) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (key, value) in body.0 {
-        let key = truncate(&key, MAX_DETAIL_KEY_CHARS);
+        let key = redactor.clean_truncated(&key, MAX_DETAIL_KEY_CHARS);
         if out.iter().any(|(k, _)| *k == key) {
             continue;
         }
-        out.push((key, truncate(&value, MAX_DETAIL_VALUE_CHARS)));
+        out.push((
+            key,
+            redactor.clean_truncated(&value, MAX_DETAIL_VALUE_CHARS),
+        ));
     }
     out
 }
 
-/// `s` cut to at most `max_chars` chars on a char boundary, with "…" appended when cut.
-fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", s.get(..cut).unwrap_or_default()),
-        None => String::from(s),
-    }
-}
-
-/// A server text fit for one line of an error message: truncated, control characters as spaces.
-fn clean(s: &str, max_chars: usize) -> String {
-    truncate(s.trim(), max_chars)
-        .chars()
+/// Server text fit for one line of an error message: control characters as spaces.
+fn one_line(s: &str) -> String {
+    s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }
 
 /// `prefix` and the quoted, truncated `value`, or nothing when the value could reveal the access
 /// token (it contains its first 8 bytes, or all of a shorter one).
-fn echo(prefix: &str, value: &str, access_token: &str) -> String {
-    let shown = truncate(value, MAX_ECHO_CHARS);
+fn echo(prefix: &str, value: &str, access_token: &str, redactor: &Redactor) -> String {
+    let shown = redactor.clean_truncated(value, MAX_ECHO_CHARS);
     let head = access_token
         .get(..access_token.len().min(MIN_SECRET_FRAGMENT_BYTES))
         .unwrap_or(access_token);
@@ -316,6 +323,11 @@ fn echo(prefix: &str, value: &str, access_token: &str) -> String {
 pub mod native {
     use super::*;
 
+    /// The redactor of the test credentials (which no test body contains unless it means to).
+    pub fn redactor() -> Redactor {
+        Redactor::new("test-client", "test-secret-0123456789")
+    }
+
     /// [`decode`] with serde_json.
     pub fn decode_json<T: serde::de::DeserializeOwned>(
         body: Option<&[u8]>,
@@ -327,12 +339,17 @@ pub mod native {
     pub fn parse_token(body: &[u8], sent_at_ms: f64) -> Result<Token, Error> {
         decode_json::<TokenBody>(Some(body))
             .map_err(body_error)
-            .and_then(|b| validate_token(b, sent_at_ms))
+            .and_then(|b| validate_token(b, sent_at_ms, &redactor()))
     }
 
     /// A non-2xx body judged end to end.
     pub fn error_for(status: u16, body: Option<&[u8]>, retry_after: Option<f64>) -> Error {
-        error_for_status(status, decode_json::<ErrorBody>(body).ok(), retry_after)
+        error_for_status(
+            status,
+            decode_json::<ErrorBody>(body).ok(),
+            retry_after,
+            &redactor(),
+        )
     }
 }
 
@@ -348,7 +365,10 @@ mod tests {
     use super::*;
 
     fn details_of(body: &[u8]) -> Vec<(String, String)> {
-        details(super::native::decode_json::<ErrorBody>(Some(body)).unwrap_or_default())
+        details(
+            super::native::decode_json::<ErrorBody>(Some(body)).unwrap_or_default(),
+            &super::native::redactor(),
+        )
     }
 
     const SENT: f64 = 1_700_000_000_000.0;
@@ -487,6 +507,7 @@ mod tests {
                 scope: None,
             }),
             SENT,
+            &super::native::redactor(),
         );
         assert_eq!(
             inf.unwrap_err().message,
@@ -962,15 +983,31 @@ mod tests {
     }
 
     #[test]
-    fn details_are_redactable_by_the_caller() {
-        let e = error_for(
-            403,
-            Some(br#"{"message":"client secret hunter2 is wrong"}"#),
-            None,
-        )
-        .redact(&["hunter2"]);
-        assert!(!e.message.contains("hunter2"));
-        assert!(!format!("{e:?}").contains("hunter2"));
+    fn server_text_is_cleaned_of_the_credentials_but_our_sentences_are_not() {
+        let redactor = Redactor::new("client", "hunter2-secret");
+        let body = super::native::decode_json::<ErrorBody>(Some(
+            br#"{"message":"client secret hunter2-secret is wrong","hunter2-secret":"x"}"#,
+        ))
+        .ok();
+        let e = error_for_status(403, body, None, &redactor);
+        assert_eq!(
+            e.message,
+            "token endpoint rejected the client credentials (403): client secret [redacted] is wrong"
+        );
+        assert!(!format!("{e:?}").contains("hunter2-secret"));
+        assert_eq!(
+            e.details,
+            Some(vec![
+                ("message".into(), "client secret [redacted] is wrong".into()),
+                ("[redacted]".into(), "x".into())
+            ])
+        );
+        // A secret that is a word of our own sentences does not touch them.
+        let e = error_for_status(403, None, None, &Redactor::new("c", "token"));
+        assert_eq!(
+            e.message,
+            "token endpoint rejected the client credentials (403)"
+        );
     }
 }
 
@@ -1217,7 +1254,7 @@ mod proptests {
                 .iter()
                 .map(|(k, v)| format!("{}:{}", quote(k, false), v.as_deref().map_or("1".to_string(), |v| quote(v, true))))
                 .collect();
-            let d = details(super::native::decode_json::<ErrorBody>(Some(format!("{{{}}}", parts.join(",")).as_bytes())).unwrap_or_default());
+            let d = details(super::native::decode_json::<ErrorBody>(Some(format!("{{{}}}", parts.join(",")).as_bytes())).unwrap_or_default(), &super::native::redactor());
             prop_assert!(d.len() <= 32);
             for (k, v) in &d {
                 prop_assert!(k.chars().count() <= 129);

@@ -4,9 +4,6 @@
 //! The wasm layer calls [`next_delay_ms`] after each failed attempt and either sleeps for the returned
 //! number of milliseconds or returns the error. Nothing here reads a clock or a random source itself.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::error::{Error, ErrorCode};
 
 /// Base of the exponential backoff: the delay ceiling after the first failure, in milliseconds.

@@ -1,9 +1,6 @@
 //! The shared `TokenStore`, sans-IO part: the store key and the check of a token read back from a
 //! store. The adapters (Workers KV, Redis) and the calls live in the JavaScript/wasm layer.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
-
 use crate::cache::refresh_at_ms;
 use crate::response::{Token, MAX_VALID_TIME_MS};
 

@@ -20,7 +20,7 @@ use crate::lease::{
 };
 use crate::response::Token;
 use crate::retry::MAX_DELAY_MS;
-use crate::store::{well_formed, STORE_TIMEOUT_MS};
+use crate::store::{trusted_expiry, well_formed, STORE_TIMEOUT_MS};
 
 /// The kinds of `onStoreError` reports (`error.kind`).
 pub mod kind {
@@ -59,8 +59,9 @@ impl SharedError {
         }
     }
 
-    /// The error a member that waited for this failure gets.
-    fn error(&self, cooldown_ms: f64) -> Error {
+    /// The error a member that waited for this failure gets (the shared message is external text:
+    /// it came through the store).
+    fn error(&self, cooldown_ms: f64, redactor: &crate::redact::Redactor) -> Error {
         let code = SHAREABLE
             .iter()
             .copied()
@@ -70,7 +71,7 @@ impl SharedError {
             code,
             format!(
                 "another member of the fleet failed to get a token: {}",
-                self.message
+                redactor.clean_truncated(&self.message, MAX_SHARED_MESSAGE_CHARS)
             ),
         );
         e.status = self.status;
@@ -79,6 +80,9 @@ impl SharedError {
         e
     }
 }
+
+/// A shared failure's message is cut to this many characters.
+const MAX_SHARED_MESSAGE_CHARS: usize = 400;
 
 /// The codes a shared failure may carry.
 const SHAREABLE: [ErrorCode; 6] = [
@@ -138,6 +142,7 @@ pub async fn run(r: LeaseRun<'_>) -> Ended {
     let mut m: Refresh<Token, SharedError> =
         Refresh::new(config, &mut entropy, r.current.is_some(), r.force, rejected);
     let owner = m.owner().to_owned();
+    let redactor = r.config.redactor();
     let mut own_error: Option<Error> = None;
     let mut step = m.start(Date::now());
     loop {
@@ -240,12 +245,12 @@ pub async fn run(r: LeaseRun<'_>) -> Ended {
                     }
                     Finish::Fetched { token, .. } => Ended::Token(token),
                     Finish::Failed(shared) => {
-                        Ended::Failed(own_error.unwrap_or_else(|| shared.error(0.0)))
+                        Ended::Failed(own_error.unwrap_or_else(|| shared.error(0.0, &redactor)))
                     }
                     Finish::SharedFailure {
                         failure,
                         cooldown_ms,
-                    } => Ended::Failed(failure.error(cooldown_ms).redact(&r.config.secrets())),
+                    } => Ended::Failed(failure.error(cooldown_ms, &redactor)),
                     Finish::ServeCurrent => Ended::ServeCurrent,
                 };
             }
@@ -364,7 +369,9 @@ pub fn stored(value: &JsValue) -> Option<Token> {
     }
     let copy = snapshot(value, &super::client::STORED_KEYS, &[]).ok()?;
     let body: StoredBody = serde_wasm_bindgen::from_value(copy.into()).ok()?;
-    well_formed(body.fields()).ok()
+    well_formed(body.fields())
+        .ok()
+        .filter(|t| trusted_expiry(t.expires_at, t.expires_in, Date::now()))
 }
 
 /// A fleet event as the plain object `onFleetEvent` gets.

@@ -1,5 +1,5 @@
 //! The token request: attempts, judged by the core, retried with the core's backoff, until a token
-//! or a final error (redacted of the credentials).
+//! or a final error (whose external text the core's redactor has cleaned).
 
 use js_sys::{Function, Math};
 use web_sys::AbortSignal;
@@ -20,12 +20,13 @@ pub async fn request_token(
     signal: Option<&AbortSignal>,
 ) -> Result<Token, Error> {
     let req = token_request(config);
+    let redactor = config.redactor();
     let mut failed: u32 = 0;
     loop {
-        let outcome = attempt(&req, config.timeout_ms, fetch, signal).await;
-        let error = match judge(outcome, config.timeout_ms) {
+        let outcome = attempt(&req, config.timeout_ms, fetch, signal, &redactor).await;
+        let error = match judge(outcome, config.timeout_ms, &redactor) {
             Ok(token) => return Ok(token),
-            Err(e) => e.redact(&config.secrets()),
+            Err(e) => e,
         };
         let Some(delay) = next_delay_ms(&error, failed, config.retries, Math::random()) else {
             return Err(error);
@@ -35,6 +36,7 @@ pub async fn request_token(
             return judge(
                 crate::attempt::Outcome::NoResponse(Failure::Aborted),
                 config.timeout_ms,
+                &redactor,
             );
         }
     }

@@ -12,6 +12,7 @@ use super::abort::{Fired, Guard, Stopped};
 use super::bindings::{global_fetch, BodyReader, BodyStream};
 use crate::attempt::{Failure, Outcome};
 use crate::body::{ErrorBody, TokenBody};
+use crate::redact::Redactor;
 use crate::request::{self, TokenRequest};
 use crate::response::{self, MAX_BODY_BYTES};
 use crate::retry;
@@ -48,19 +49,21 @@ fn request_init(req: &TokenRequest<'_>, signal: Option<&AbortSignal>) -> Request
     init
 }
 
-/// One attempt: see the module doc. `fetch`: the caller's, or `None` for the global one.
+/// One attempt: see the module doc. `fetch`: the caller's, or `None` for the global one; the
+/// runtime's error texts are cleaned by `redactor` (they may quote the request).
 pub async fn attempt(
     req: &TokenRequest<'_>,
     timeout_ms: u32,
     fetch: Option<&Function>,
     caller: Option<&AbortSignal>,
+    redactor: &Redactor,
 ) -> Outcome {
     if caller.is_some_and(AbortSignal::aborted) {
         return Outcome::NoResponse(Failure::Aborted); // nothing is sent for a caller who gave up
     }
     let guard = match Guard::new(f64::from(timeout_ms), caller, true) {
         Ok(g) => g,
-        Err(e) => return Outcome::NoResponse(Failure::Network(describe(&e))),
+        Err(e) => return Outcome::NoResponse(Failure::Network(describe(&e, redactor))),
     };
     let init = request_init(req, guard.signal().as_ref());
     let sent_at_ms = Date::now();
@@ -77,9 +80,11 @@ pub async fn attempt(
     let response = match response {
         Ok(r) => r,
         Err(Stopped::Fired(why)) => return Outcome::NoResponse(why.into()),
-        Err(Stopped::Rejected(e)) => return Outcome::NoResponse(Failure::Network(describe(&e))),
+        Err(Stopped::Rejected(e)) => {
+            return Outcome::NoResponse(Failure::Network(describe(&e, redactor)))
+        }
     };
-    read_response(&response, &guard, sent_at_ms).await
+    read_response(&response, &guard, sent_at_ms, redactor).await
 }
 
 /// A property of an object that may be anything a custom fetch returned (a throwing getter reads
@@ -89,7 +94,12 @@ pub fn prop(target: &JsValue, key: &str) -> JsValue {
 }
 
 /// Status, headers and body of a response, as an [`Outcome`].
-async fn read_response(response: &JsValue, guard: &Guard, sent_at_ms: f64) -> Outcome {
+async fn read_response(
+    response: &JsValue,
+    guard: &Guard,
+    sent_at_ms: f64,
+    redactor: &Redactor,
+) -> Outcome {
     if !response.is_object() {
         return Outcome::NotAResponse;
     }
@@ -121,7 +131,7 @@ async fn read_response(response: &JsValue, guard: &Guard, sent_at_ms: f64) -> Ou
         cancel_stream(&body);
         Ok(None)
     } else {
-        read_body(&body, guard).await
+        read_body(&body, guard, redactor).await
     };
     match (success, bytes) {
         (true, Ok(bytes)) => Outcome::Success {
@@ -170,7 +180,11 @@ fn cancel_reader(reader: &BodyReader) {
 
 /// Read a body stream, chunk by chunk under the guard, up to [`MAX_BODY_BYTES`]: the bytes, or
 /// `None` past the cap (the stream is cancelled there, never buffered whole).
-async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Failure> {
+async fn read_body(
+    body: &JsValue,
+    guard: &Guard,
+    redactor: &Redactor,
+) -> Result<Option<Vec<u8>>, Failure> {
     if body.is_null() || body.is_undefined() {
         return Ok(Some(Vec::new()));
     }
@@ -181,7 +195,7 @@ async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Fai
     let reader = body
         .unchecked_ref::<BodyStream>()
         .get_reader()
-        .map_err(|e| Failure::Network(describe(&e)))?;
+        .map_err(|e| Failure::Network(describe(&e, redactor)))?;
     // Chunks stay in JavaScript until the end: the body then enters wasm memory in one allocation of
     // its exact size (no growing buffer), and a body past the cap never enters it.
     let mut chunks: Vec<Uint8Array> = Vec::new();
@@ -194,7 +208,7 @@ async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Fai
         let chunk = match chunk {
             Ok(c) => c,
             Err(Stopped::Fired(why)) => return Err(why.into()),
-            Err(Stopped::Rejected(e)) => return Err(Failure::Network(describe(&e))),
+            Err(Stopped::Rejected(e)) => return Err(Failure::Network(describe(&e, redactor))),
         };
         if prop(&chunk, "done").as_bool() == Some(true) {
             break;
@@ -224,10 +238,11 @@ async fn read_body(body: &JsValue, guard: &Guard) -> Result<Option<Vec<u8>>, Fai
     Ok(Some(bytes))
 }
 
-/// A fetch error in one line (external text, redacted by the caller): its message and, when
-/// present, Node's `cause` (a code such as ECONNREFUSED, else its message), cut to 200 characters.
-/// In a browser page a failed fetch is most often CORS, which the browser does not report: say so.
-pub fn describe(error: &JsValue) -> String {
+/// A fetch error in one line: its message and, when present, Node's `cause` (a code such as
+/// ECONNREFUSED, else its message), cut to 200 characters and cleaned by `redactor` (external
+/// text). In a browser page a failed fetch is most often CORS, which the browser does not report:
+/// say so.
+pub fn describe(error: &JsValue, redactor: &Redactor) -> String {
     let text = |v: &JsValue| v.as_string().filter(|s| !s.is_empty());
     let mut out = text(error)
         .or_else(|| text(&prop(error, "message")))
@@ -236,15 +251,12 @@ pub fn describe(error: &JsValue) -> String {
     if let Some(why) = text(&prop(&cause, "code")).or_else(|| text(&prop(&cause, "message"))) {
         out = format!("{out} ({why})");
     }
-    if let Some((cut, _)) = out.char_indices().nth(MAX_DESCRIPTION_CHARS) {
-        out.truncate(cut);
-        out.push('…');
-    }
+    let mut out = redactor.clean_truncated(&out, MAX_DESCRIPTION_CHARS);
     let in_page = Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false);
     if in_page && prop(error, "name").as_string().as_deref() == Some("TypeError") {
         out.push_str(
-            "; in a browser this is often CORS: the token endpoint must allow this page's origin \
-             (`altpay-oauth mock` allows loopback origins)",
+            " (in a browser this is also how a request blocked by CORS fails: the token endpoint \
+             must allow this page's origin; `altpay-oauth mock` allows loopback origins)",
         );
     }
     out
