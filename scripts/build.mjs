@@ -76,9 +76,42 @@ function minifyBoundary() {
   writeFileSync(join(wasmDir, MIN_JS), js);
 }
 minifyBoundary();
+// The error class: the wasm-bindgen snippet copy of js/error.js once the Rust layer imports it (then the
+// wasm and the entries share one module), else js/error.js itself.
+function errorModule() {
+  const snippets = join(wasmDir, "snippets");
+  for (const dir of existsSync(snippets) ? readdirSync(snippets) : []) {
+    const p = join(snippets, dir, "js/error.js");
+    if (existsSync(p)) return p;
+  }
+  return join(root, "js/error.js");
+}
+// TEMPORARY (until issue 11 deletes js/glue.js): glue.js still defines a class of its own; bundle it as
+// a re-export of js/error.js so that the package has the one class. A no-op once glue.js is gone.
+const glueErrorBridge = {
+  name: "altpay-glue-error-bridge",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]js[\\/]glue\.js$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8");
+      const start = code.indexOf("export class AltPayOAuthError extends Error {");
+      const endMark = "enumerable: false,\n});\n";
+      const end = code.indexOf(endMark, start);
+      if (start < 0 || end < 0) return undefined;
+      const bridged = `import { AltPayOAuthError } from "altpay:error";\nexport { AltPayOAuthError };\n`;
+      return { contents: code.slice(0, start) + bridged + code.slice(end + endMark.length), loader: "js" };
+    });
+  },
+};
 const aliases = {
   name: "altpay-aliases",
   setup(b) {
+    b.onResolve({ filter: /^altpay:error$/ }, () => ({ path: errorModule() }));
+    // The embedded entry's copy of the .wasm (the same file the other entries load), as base64 text.
+    b.onResolve({ filter: /^altpay:wasm-base64$/ }, () => ({ path: "wasm-base64", namespace: "altpay" }));
+    b.onLoad({ filter: /^wasm-base64$/, namespace: "altpay" }, () => ({
+      contents: `export default ${JSON.stringify(readFileSync(MIN_WASM_PATH).toString("base64"))};`,
+      loader: "js",
+    }));
     b.onResolve({ filter: /^altpay:glue$/ }, () => ({ path: snippet }));
     b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, MIN_JS) }));
     // The .wasm stays a separate file next to the entries; each entry names it the way its runtime loads it.
@@ -93,13 +126,17 @@ const common = {
   bundle: true,
   write: true,
   logLevel: "warning",
-  plugins: [aliases],
+  plugins: [aliases, glueErrorBridge],
   target: "es2022",
   legalComments: "none",
   minifySyntax: true,
   minifyWhitespace: true,
-  // ALTPAY_KEEP_NAMES=1 keeps JS names readable in CPU profiles (diagnosis only).
+  // Local names are shortened, but every class and function keeps its name at run time
+  // (`e.constructor.name === "AltPayOAuthError"`, readable stack frames): tests/toolchains checks it.
   minifyIdentifiers: process.env.ALTPAY_KEEP_NAMES !== "1",
+  keepNames: true,
+  // Short lines: where Node prints the source line of an uncaught throw, that is one line, not the package.
+  lineLimit: 200,
 };
 const entries = [
   // Node, Deno and Bun: the bytes are read from beside the file and compiled synchronously.
@@ -111,6 +148,9 @@ const entries = [
   { in: "edge-light.mjs", out: "edge-light.mjs", format: "esm", platform: "neutral" },
   // Browsers and unknown runtimes: asynchronous compile, hidden behind the async API.
   { in: "browser.mjs", out: "browser.mjs", format: "esm", platform: "browser" },
+  // "altpay-oauth/embedded": the .wasm as base64 inside the file, for bundled server code.
+  { in: "embedded.mjs", out: "embedded.mjs", format: "esm", platform: "node" },
+  { in: "embedded.mjs", out: "embedded.cjs", format: "cjs", platform: "node" },
 ];
 for (const e of entries) {
   const cjs = e.format === "cjs";
