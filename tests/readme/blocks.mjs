@@ -11,21 +11,21 @@ export function codeBlocks(file) {
   let lastDirective = { text: "", line: -10 };
   lines.forEach((l, i) => {
     if (open) {
-      if (/^```\s*$/.test(l)) {
+      if (new RegExp(`^ {${open.indent}}\`\`\`\\s*$`).test(l)) {
         const code = open.body.join("\n") + "\n";
         const first = open.body[0] ?? "";
         const name = /^\s*(?:\/\/|#|<!--)\s*([\w./[\]-]+\.(?:ts|tsx|mjs|cjs|js|html|sh))\b/.exec(first)?.[1] ?? "";
         blocks.push({ lang: open.lang, code, line: open.line, name, directive: open.directive });
         open = null;
-      } else open.body.push(l);
+      } else open.body.push(l.startsWith(" ".repeat(open.indent)) ? l.slice(open.indent) : l);
       return;
     }
     const d = /^<!--\s*readme-test:\s*(.*?)\s*-->\s*$/.exec(l);
     if (d) lastDirective = { text: d[1], line: i };
-    const m = /^```(\w*)/.exec(l);
+    const m = /^( {0,3})```(\w*)/.exec(l); // indented: a block inside a list item
     if (m) {
       const directive = lastDirective.line >= i - 2 ? lastDirective.text : "";
-      open = { lang: m[1], line: i + 1, body: [], directive };
+      open = { lang: m[2], line: i + 1, body: [], directive, indent: m[1].length };
     }
   });
   if (open) throw new Error(`${file}: unclosed code block at line ${open.line}`);
