@@ -168,6 +168,13 @@ for (const e of entries) {
 
 copyFileSync(MIN_WASM_PATH, join(out, WASM));
 
+// "altpay-oauth/embedded" for resolvers that do not read `exports` (TypeScript's node10, older bundlers).
+mkdirSync(join(out, "embedded"));
+writeFileSync(
+  join(out, "embedded/package.json"),
+  JSON.stringify({ main: "../embedded.cjs", module: "../embedded.mjs", types: "../index.d.cts" }, null, 2) + "\n",
+);
+
 // The CLI (`bin`), as-is: it imports ./node.mjs and ./mock-server.mjs beside it.
 copyFileSync(join(template, "src/cli.mjs"), join(out, "cli.mjs"));
 chmodSync(join(out, "cli.mjs"), 0o755);
