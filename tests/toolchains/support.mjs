@@ -116,6 +116,7 @@ export async function tarball() {
   if (packed) return packed;
   if (!existsSync(join(pkgDir, "package.json"))) throw new Error("pkg/ is not built: run `make build` first");
   const dir = mkdtempSync(join(tmpdir(), "altpay-pack-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   const r = await run("npm", ["pack", pkgDir, "--json", "--pack-destination", dir, "--loglevel=error"]);
   if (r.code !== 0) throw new Error(`npm pack failed:\n${r.stderr}`);
   packed = join(dir, JSON.parse(r.stdout)[0].filename);
