@@ -1,6 +1,6 @@
 // Next.js: the package in an Edge route handler (the package README's example, extracted) and in a
 // Node.js route handler, under the latest Next 15 and 16, built with each bundler (`next build`), then
-// started (`next start`) and asked for a token from the mock server. Also a typed error inside the edge
+// started (`next start`) and asked for a token from the mock server; and `next dev` (default bundler). Also a typed error inside the edge
 // sandbox (another realm than the host: `instanceof`, name, code).
 //
 // Control first: the app has a bare Edge route too (no package). When a build fails, the bare route is
@@ -50,6 +50,42 @@ function buildArgs(version, bundler) {
   return bundler === "turbopack" ? ["build", "--turbopack"] : ["build"];
 }
 
+/** `next start` or `next dev` on a free port, then the routes against the mock. */
+async function serveAndAsk(nextBin, app, command) {
+  const port = await freePort();
+  const server = start(process.execPath, [nextBin, ...command, "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: app,
+    env: { ...ENV, ALTPAY_CLIENT_ID: CLIENT_ID, ALTPAY_CLIENT_SECRET: CLIENT_SECRET, ALTPAY_BASE_URL: mock.url },
+  });
+  try {
+    await server.waitFor(/Ready in|ready started|started server/i, 120_000);
+    const get = async (path) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(180_000) });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${path}: ${res.status} ${text.slice(0, 2000)}\n${server.output().slice(-3000)}`);
+      return JSON.parse(text);
+    };
+    assert.deepEqual(await get("/api/bare"), { bare: true });
+    for (const path of ["/api/token-check", "/api/node-check"]) {
+      const before = mock.lane("default").log().length;
+      const body = await get(path);
+      assert.ok(Math.abs(body.expires_at - (Date.now() + 3600e3)) < 60e3, `${path}: expires_at ${body.expires_at}`);
+      assert.equal(mock.lane("default").log().length, before + 1, `${path}: one token request reached the mock`);
+    }
+    assert.deepEqual(await get("/api/edge-error"), {
+      threw: true,
+      instanceOf: true,
+      name: "AltPayOAuthError",
+      constructorName: "AltPayOAuthError",
+      code: "invalid_credentials",
+      status: 403,
+    });
+    assert.doesNotMatch(server.output(), /test-secret|wrong-secret/);
+  } finally {
+    await server.stop();
+  }
+}
+
 for (const version of VERSIONS) {
   test(`Next ${version}`, { timeout: 900_000 }, async (t) => {
     assert.ok(readmeRoute, "pkg-template/README.md has the app/api/token-check/route.ts block");
@@ -87,40 +123,14 @@ for (const version of VERSIONS) {
             }
             assert.fail(`next build (${bundler}) fails with the package but builds the bare Edge route:\n${full}`);
           }
-          const port = await freePort();
-          const server = start(process.execPath, [nextBin, "start", "-p", String(port), "-H", "127.0.0.1"], {
-            cwd: app,
-            env: { ...ENV, ALTPAY_CLIENT_ID: CLIENT_ID, ALTPAY_CLIENT_SECRET: CLIENT_SECRET, ALTPAY_BASE_URL: mock.url },
-          });
-          try {
-            await server.waitFor(/Ready in|ready started|started server/i, 60_000);
-            const get = async (path) => {
-              const res = await fetch(`http://127.0.0.1:${port}${path}`);
-              const text = await res.text();
-              assert.equal(res.status, 200, `${path}: ${res.status} ${text.slice(0, 2000)}\n${server.output().slice(-3000)}`);
-              return JSON.parse(text);
-            };
-            assert.deepEqual(await get("/api/bare"), { bare: true });
-            for (const path of ["/api/token-check", "/api/node-check"]) {
-              const before = mock.lane("default").log().length;
-              const body = await get(path);
-              assert.ok(Math.abs(body.expires_at - (Date.now() + 3600e3)) < 60e3, `${path}: expires_at ${body.expires_at}`);
-              assert.equal(mock.lane("default").log().length, before + 1, `${path}: one token request reached the mock`);
-            }
-            assert.deepEqual(await get("/api/edge-error"), {
-              threw: true,
-              instanceOf: true,
-              name: "AltPayOAuthError",
-              constructorName: "AltPayOAuthError",
-              code: "invalid_credentials",
-              status: 403,
-            });
-            assert.doesNotMatch(server.output(), /test-secret|wrong-secret/);
-          } finally {
-            await server.stop();
-          }
+          await serveAndAsk(nextBin, app, ["start"]);
         });
       }
+      // next dev with its default bundler (Turbopack in 16, webpack in 15): routes compiled on request
+      await t.test("next dev: Edge and Node route handlers get a token", async () => {
+        rmSync(join(app, ".next"), { recursive: true, force: true });
+        await serveAndAsk(nextBin, app, ["dev"]);
+      });
     } finally {
       cleanup(app);
     }
