@@ -76,6 +76,8 @@ function minifyBoundary() {
   writeFileSync(join(wasmDir, MIN_JS), js);
 }
 minifyBoundary();
+// The .wasm the package ships: copied beside the entries, and inlined (base64) in the embedded entry.
+const SHIPPED_WASM = MIN_WASM_PATH;
 // The error class: the wasm-bindgen snippet copy of js/error.js once the Rust layer imports it (then the
 // wasm and the entries share one module), else js/error.js itself.
 function errorModule() {
@@ -109,7 +111,7 @@ const aliases = {
     // The embedded entry's copy of the .wasm (the same file the other entries load), as base64 text.
     b.onResolve({ filter: /^altpay:wasm-base64$/ }, () => ({ path: "wasm-base64", namespace: "altpay" }));
     b.onLoad({ filter: /^wasm-base64$/, namespace: "altpay" }, () => ({
-      contents: `export default ${JSON.stringify(readFileSync(MIN_WASM_PATH).toString("base64"))};`,
+      contents: `export default ${JSON.stringify(readFileSync(SHIPPED_WASM).toString("base64"))};`,
       loader: "js",
     }));
     b.onResolve({ filter: /^altpay:glue$/ }, () => ({ path: snippet }));
@@ -166,7 +168,7 @@ for (const e of entries) {
   });
 }
 
-copyFileSync(MIN_WASM_PATH, join(out, WASM));
+copyFileSync(SHIPPED_WASM, join(out, WASM));
 
 // "altpay-oauth/embedded" for resolvers that do not read `exports` (TypeScript's node10, older bundlers).
 mkdirSync(join(out, "embedded"));
