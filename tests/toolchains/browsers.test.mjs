@@ -110,7 +110,7 @@ const skip = !existsSync(CHROMIUM) && `${CHROMIUM} not found (make setup-system)
 
 test("browser bundles in headless Chromium", { skip, timeout: 600_000 }, async (t) => {
   app = await scratchApp("browsers", { deps: { vite: "8" }, packageJson: { type: "module" } });
-  cpSync(join(here, "browser-app"), app, { recursive: true });
+  cpSync(join(here, "browser-app"), app, { recursive: true }); // no vite.config: Vite needs none
   const statics = [];
   const serve = async (dir) => {
     const s = await startMockServer({ staticDir: dir, cors: false });
