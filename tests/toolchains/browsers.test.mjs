@@ -1,11 +1,11 @@
 // Browsers: the mock server's CORS for pages on loopback origins (its default), and the package's
-// browser entry bundled by Vite (vite build, and the vite dev server) and by esbuild (.wasm copied beside
-// the bundle, as the package README says), each loaded in headless Chromium from a loopback origin other
+// browser entry bundled by Vite (vite build, and the vite dev server), webpack 5 and esbuild (.wasm
+// copied beside the bundle, as the package README says), each loaded in headless Chromium from a loopback origin other
 // than the mock's, getting a token and a typed 403. Also: without the .wasm the page gets an
 // AltPayOAuthError, and a request the browser blocks (no CORS) says that CORS may be why.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,7 +109,7 @@ function assertWorks(out) {
 const skip = !existsSync(CHROMIUM) && `${CHROMIUM} not found (make setup-system)`;
 
 test("browser bundles in headless Chromium", { skip, timeout: 600_000 }, async (t) => {
-  app = await scratchApp("browsers", { deps: { vite: "8" }, packageJson: { type: "module" } });
+  app = await scratchApp("browsers", { deps: { vite: "8", webpack: "5", "webpack-cli": "6" }, packageJson: { type: "module" } });
   cpSync(join(here, "browser-app"), app, { recursive: true }); // no vite.config: Vite needs none
   const statics = [];
   const serve = async (dir) => {
@@ -148,6 +148,15 @@ test("browser bundles in headless Chromium", { skip, timeout: 600_000 }, async (
         assert.match(e.message, /could not load its WebAssembly module \(altpay_oauth_bg\.wasm\).*404/);
       }
       copyFileSync(join(app, "node_modules/altpay-oauth/altpay_oauth_bg.wasm"), join(out, "altpay_oauth_bg.wasm"));
+      assertWorks(await openPage(`${await serve(out)}/index.html`));
+    });
+
+    await t.test("webpack 5 (emits the .wasm itself)", async () => {
+      const out = join(app, "dist-webpack");
+      const r = await run(process.execPath, [join(app, "node_modules/webpack-cli/bin/cli.js"), "--mode=production", "--target=web", "--entry=./main.js", `--output-path=${out}`], { cwd: app, timeoutMs: 300_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      copyFileSync(join(app, "index.html"), join(out, "index.html"));
+      assert.ok(readdirSync(out).some((f) => f.endsWith(".wasm")), "webpack emitted the .wasm");
       assertWorks(await openPage(`${await serve(out)}/index.html`));
     });
 
