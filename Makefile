@@ -16,7 +16,7 @@ WASM_SRC := $(shell find src js -type f) Cargo.toml
 
 
 .PHONY: test-cli test-hardening soak fuzz help setup setup-rust setup-node setup-node-versions setup-system build demo test lint test-native test-wasm \
-        test-node test-runtimes test-types size bench fuzz clean
+        test-node test-runtimes test-toolchains test-types size bench fuzz clean
 
 help:
 	@echo "make demo   - build and get a token from the local mock server through the built package"
@@ -74,7 +74,7 @@ demo: build
 	node scripts/demo.mjs
 
 ## ---- tests ------------------------------------------------------------------------------------
-test: lint test-native test-wasm build test-node test-hardening test-types test-runtimes test-cli size
+test: lint test-native test-wasm build test-node test-hardening test-types test-runtimes test-toolchains test-cli size
 	@echo "make test: all suites passed"
 
 lint: setup-rust
@@ -96,6 +96,12 @@ test-types: build
 
 test-runtimes: build setup-node-versions setup-system
 	node tests/runtimes/run.mjs
+
+# Toolchains users bring (tests/toolchains: one error class, bundled server code, Next.js 15/16 with each
+# bundler, Vite/esbuild browser bundles in Chromium) and every README example run or type-checked
+# (tests/readme). Installs next/react/vite/webpack/ncc into scratch projects from the npm registry.
+test-toolchains: build setup-node-versions setup-system
+	node --test --test-reporter=spec --test-concurrency=1 tests/toolchains/ tests/readme/
 
 test-cli: build setup-system
 	node --test --test-reporter=spec tests/cli/ tests/www/

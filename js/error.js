@@ -2,6 +2,14 @@
 // read its fields: the Rust side constructs it through a wasm-bindgen import of this module
 // (src/wasm/error.rs), and the package entries re-export this same module (alias "altpay:error" in
 // scripts/build.mjs), so there is a single class per module instance.
+//
+// One class for users even where there are several copies of it: the ESM and CommonJS entries of one
+// install loaded in one process, two installs, or another realm (Next.js's edge sandbox, a vm context,
+// an iframe). Every instance carries a registered symbol (shared by all realms of an agent), and
+// `instanceof AltPayOAuthError` asks for that symbol instead of walking one copy's prototype chain.
+
+/** The brand: `Symbol.for` gives the same symbol to every copy of this file, in every realm. */
+const BRAND = Symbol.for("altpay-oauth.AltPayOAuthError");
 
 /**
  * The one error type altpay-oauth throws. `code` says what went wrong; `status`, `details` and
@@ -21,6 +29,16 @@ export class AltPayOAuthError extends Error {
       if (init.details !== undefined) this.details = init.details;
       if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
     }
+    ownStack(this, code, message);
+  }
+
+  /**
+   * `e instanceof AltPayOAuthError` is true for an error made by any copy of this class (ESM and CJS
+   * entries, other installs, other realms). Subclasses keep the ordinary prototype check.
+   */
+  static [Symbol.hasInstance](value) {
+    if (this !== AltPayOAuthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value !== null && (typeof value === "object" || typeof value === "function") && value[BRAND] === true;
   }
 }
 Object.defineProperty(AltPayOAuthError.prototype, "name", {
@@ -29,3 +47,28 @@ Object.defineProperty(AltPayOAuthError.prototype, "name", {
   configurable: true,
   enumerable: false,
 });
+Object.defineProperty(AltPayOAuthError.prototype, BRAND, { value: true, enumerable: false });
+
+/**
+ * V8 (Node, Deno, Bun's JSC aside, Chromium): the stack becomes a plain own string whose first line is
+ * `AltPayOAuthError [<code>]: <message>`, the way Node's own errors show their code. A plain string
+ * also keeps Node from printing the source line where the error was made above an uncaught one: in a
+ * minified bundle that "line" is the whole package. Other engines' stacks (frames only) are left as
+ * they are.
+ */
+function ownStack(error, code, message) {
+  let stack;
+  try {
+    stack = error.stack;
+  } catch {
+    return;
+  }
+  const head = message === "" ? "AltPayOAuthError" : `AltPayOAuthError: ${message}`;
+  if (typeof stack !== "string" || !stack.startsWith(head)) return;
+  Object.defineProperty(error, "stack", {
+    value: `AltPayOAuthError [${code}]${message === "" ? "" : `: ${message}`}${stack.slice(head.length)}`,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}

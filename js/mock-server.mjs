@@ -32,7 +32,10 @@
 //              .js/.mjs text/javascript, .html text/html, .json, .css, .svg, .png, ... ; no path escape.
 //              An array of directories is searched in order (the packaged playground is served as
 //              [<package>/www, <package>], so the page at "/" can import ../browser.mjs and its .wasm).
-//   cors       default false; true = answer preflights and add Access-Control-Allow-Origin: *
+//   cors       default "loopback": pages from loopback origins (http(s)://localhost, 127.x.x.x, [::1], any
+//              port: a dev server such as vite's) may call the mock; preflights are answered and the
+//              Origin is echoed in Access-Control-Allow-Origin (with Vary: Origin). true = any origin
+//              (Access-Control-Allow-Origin: *); false = no CORS headers at all.
 //
 // Lanes
 // -----
@@ -103,7 +106,7 @@
 // CLI
 // ---
 //   node js/mock-server.mjs [--port N (default 8787)] [--host H] [--expires-in S] [--error-rate R]
-//        [--latency-ms MS] [--static DIR]... [--client-id ID --client-secret S] [--cors] [--verbose]
+//        [--latency-ms MS] [--static DIR]... [--client-id ID --client-secret S] [--cors|--no-cors] [--verbose]
 // prints
 //   altpay-oauth mock token server listening on http://127.0.0.1:8787
 //   client id: test-client  client secret: test-secret
@@ -123,6 +126,8 @@ import process from "node:process";
 import { pathToFileURL, fileURLToPath } from "node:url";
 
 const LANE_NAME = /^[A-Za-z0-9_-]+$/;
+/** A page origin on this machine: http(s) to localhost, 127.0.0.0/8 or [::1], any port. */
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$/i;
 const LOG_BODY_LIMIT = 1024 * 1024;
 const CHUNK = 64 * 1024;
 const DEFAULT_CLIENTS = Object.freeze({ "test-client": "test-secret" });
@@ -308,7 +313,7 @@ export async function startMockServer(options = {}) {
   const errorRate = Math.min(1, Math.max(0, Number(opts.errorRate) || 0));
   const latencyMs = Math.max(0, Number(opts.latencyMs) || 0);
   const quiet = opts.quiet !== false;
-  const cors = opts.cors === true;
+  const cors = opts.cors === true ? "any" : opts.cors === false ? "off" : "loopback";
   const staticDirs = (Array.isArray(opts.staticDir) ? opts.staticDir : [opts.staticDir])
     .filter(Boolean)
     .map((d) => path.resolve(String(d)));
@@ -405,12 +410,15 @@ export async function startMockServer(options = {}) {
   }
 
   function baseHeaders() {
-    const h = {};
-    if (cors) {
-      h["access-control-allow-origin"] = "*";
-      h["access-control-expose-headers"] = "www-authenticate, retry-after, content-encoding";
-    }
-    return h;
+    return {};
+  }
+
+  /** The Access-Control-Allow-Origin value for this request, or null (no CORS headers). */
+  function allowedOrigin(req) {
+    if (cors === "any") return "*";
+    const origin = req.headers.origin;
+    if (cors === "loopback" && typeof origin === "string" && LOOPBACK_ORIGIN.test(origin)) return origin;
+    return null;
   }
 
   function mergeHeaders(target, extra) {
@@ -852,6 +860,12 @@ export async function startMockServer(options = {}) {
     res.on("error", () => {});
     req.on("error", () => {});
 
+    const allowOrigin = allowedOrigin(req);
+    if (allowOrigin !== null) {
+      res.setHeader("access-control-allow-origin", allowOrigin);
+      res.setHeader("access-control-expose-headers", "www-authenticate, retry-after, content-encoding");
+      if (allowOrigin !== "*") res.setHeader("vary", "Origin");
+    }
     const rawUrl = req.url || "/";
     const qi = rawUrl.indexOf("?");
     const pathname = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
@@ -911,7 +925,7 @@ export async function startMockServer(options = {}) {
     if (ctx.bodyTruncated) entry.bodyTruncated = true;
     if (ctx.gone || closing) return;
 
-    if (cors && req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+    if (allowOrigin !== null && req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
       res.writeHead(204, {
         ...baseHeaders(),
         "access-control-allow-methods": "GET, POST, OPTIONS",
@@ -1101,7 +1115,9 @@ options:
   --client-id ID      the client id the mock accepts (default test-client)
   --client-secret S   the secret the mock accepts (default test-secret; a made-up test credential)
   --static DIR        serve DIR at / instead of the playground (repeat to search several, in order)
-  --cors              answer CORS preflights (for pages served from another origin)
+  --cors              allow pages from any origin (CORS); by default only loopback origins
+                      (http://localhost:5173, http://127.0.0.1:3000, ...: your dev server) may call it
+  --no-cors           no CORS headers at all
   -v, --verbose       one line per request on stderr (never credentials, never bodies)
   -h, --help          this help
 
@@ -1173,6 +1189,9 @@ function parseArgs(argv) {
         break;
       case "--cors":
         o.cors = true;
+        break;
+      case "--no-cors":
+        o.cors = false;
         break;
       case "--verbose":
       case "-v":

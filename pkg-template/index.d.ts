@@ -24,17 +24,17 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A token as the endpoint returned it, plus `expires_at`. */
+/** A token as the endpoint returned it, plus `expires_at`. Frozen (cached tokens are shared): read-only. */
 export interface AccessToken {
-  access_token: string;
+  readonly access_token: string;
   /** As sent; accepted only if it equals "bearer" ignoring case. */
-  token_type: string;
+  readonly token_type: string;
   /** Seconds, as sent. */
-  expires_in: number;
+  readonly expires_in: number;
   /** Epoch milliseconds: time the request was sent + expires_in. */
-  expires_at: number;
+  readonly expires_at: number;
   /** Present when the server sends it. */
-  scope?: string;
+  readonly scope?: string;
 }
 
 /** One POST /oauth/token (operationId createOAuthToken). No cache. */

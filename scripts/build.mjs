@@ -26,10 +26,19 @@ function findSnippet() {
   throw new Error("js/error.js snippet not found in build/wasm/snippets");
 }
 const snippet = findSnippet();
+// The .wasm the package ships (wasm-pack's output, used as generated): copied beside the entries,
+// and inlined (base64) in the embedded entry.
+const SHIPPED_WASM = join(wasmDir, WASM);
 const aliases = {
   name: "altpay-aliases",
   setup(b) {
     b.onResolve({ filter: /^altpay:error$/ }, () => ({ path: snippet }));
+    // The embedded entry's copy of the .wasm (the same file the other entries load), as base64 text.
+    b.onResolve({ filter: /^altpay:wasm-base64$/ }, () => ({ path: "wasm-base64", namespace: "altpay" }));
+    b.onLoad({ filter: /^wasm-base64$/, namespace: "altpay" }, () => ({
+      contents: `export default ${JSON.stringify(readFileSync(SHIPPED_WASM).toString("base64"))};`,
+      loader: "js",
+    }));
     b.onResolve({ filter: /^altpay:wasm-bindgen$/ }, () => ({ path: join(wasmDir, "altpay_oauth.js") }));
     // The .wasm stays a separate file next to the entries; each entry names it the way its runtime loads it.
     b.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => ({ path: args.path, external: true }));
@@ -48,8 +57,12 @@ const common = {
   legalComments: "none",
   minifySyntax: true,
   minifyWhitespace: true,
-  // ALTPAY_KEEP_NAMES=1 keeps JS names readable in CPU profiles (diagnosis only).
+  // Local names are shortened, but every class and function keeps its name at run time
+  // (`e.constructor.name === "AltPayOAuthError"`, readable stack frames): tests/toolchains checks it.
   minifyIdentifiers: process.env.ALTPAY_KEEP_NAMES !== "1",
+  keepNames: true,
+  // Short lines: where Node prints the source line of an uncaught throw, that is one line, not the package.
+  lineLimit: 200,
 };
 const entries = [
   // Node, Deno and Bun: the bytes are read from beside the file and compiled synchronously.
@@ -61,6 +74,9 @@ const entries = [
   { in: "edge-light.mjs", out: "edge-light.mjs", format: "esm", platform: "neutral" },
   // Browsers and unknown runtimes: asynchronous compile, hidden behind the async API.
   { in: "browser.mjs", out: "browser.mjs", format: "esm", platform: "browser" },
+  // "altpay-oauth/embedded": the .wasm as base64 inside the file, for bundled server code.
+  { in: "embedded.mjs", out: "embedded.mjs", format: "esm", platform: "node" },
+  { in: "embedded.mjs", out: "embedded.cjs", format: "cjs", platform: "node" },
 ];
 for (const e of entries) {
   const cjs = e.format === "cjs";
@@ -75,7 +91,14 @@ for (const e of entries) {
   });
 }
 
-copyFileSync(join(wasmDir, WASM), join(out, WASM));
+copyFileSync(SHIPPED_WASM, join(out, WASM));
+
+// "altpay-oauth/embedded" for resolvers that do not read `exports` (TypeScript's node10, older bundlers).
+mkdirSync(join(out, "embedded"));
+writeFileSync(
+  join(out, "embedded/package.json"),
+  JSON.stringify({ main: "../embedded.cjs", module: "../embedded.mjs", types: "../index.d.cts" }, null, 2) + "\n",
+);
 
 // The CLI (`bin`), as-is: it imports ./node.mjs and ./mock-server.mjs beside it.
 copyFileSync(join(template, "src/cli.mjs"), join(out, "cli.mjs"));

@@ -8,7 +8,8 @@
 //     Node 20/22/24 (ESM and CJS), Deno, Bun (ESM and CJS), workerd through miniflare (bundled like
 //     wrangler), headless Chromium through playwright-core (page on loopback, cross-origin token
 //     request), and the Vercel Edge entry (bundled under `edge-light`; run in the `edge-runtime`
-//     package when it is installed).
+//     package when it is installed, with the wasm compiled in the edge context's realm and, as Next.js
+//     does, in the host's). Next.js itself, bundlers and browser bundles: tests/toolchains.
 //  4. Print a summary table; exit 1 on any failure.
 //
 // Environment: NODE22 / NODE24 (paths of those node binaries, exported by the Makefile), CHROMIUM
@@ -263,7 +264,9 @@ function runtimes() {
     run: chromium,
     verify: (r) => (r.syncWasmCompiles === 0 ? [] : [`${r.syncWasmCompiles} synchronous WebAssembly.Module compile(s) on the main thread`]),
   });
-  list.push({ name: "edge-light", entry: "edge-light.mjs", note: (r) => r.note, run: edgeLight });
+  list.push({ name: "edge-light", entry: "edge-light.mjs", note: (r) => r.note, run: (b, l) => edgeLight(b, l, false) });
+  // as Next.js runs it: the module compiled by the host, outside the edge context (another realm)
+  list.push({ name: "edge-light-host-module", entry: "edge-light.mjs", note: (r) => r.note, run: (b, l) => edgeLight(b, l, true) });
   return list;
 }
 
@@ -312,9 +315,9 @@ async function chromium(baseUrl, label) {
 // Always: the package bundles under the `edge-light` condition with the `?module` wasm import left to
 // the platform. When the `edge-runtime` package is installed: the bundle runs there too, with the wasm
 // `?module` import bound to a WebAssembly.Module the way Next.js binds it (a global per wasm file).
-async function edgeLight(baseUrl, label) {
+async function edgeLight(baseUrl, label, hostRealm) {
   const { build } = await import("esbuild");
-  const outDir = join(scratch, "edge-out");
+  const outDir = join(scratch, hostRealm ? "edge-out-host" : "edge-out");
   const externalWasm = [];
   const keepWasm = {
     name: "keep-wasm-module",
@@ -383,13 +386,15 @@ async function edgeLight(baseUrl, label) {
   });
   const wasmBytes = readFileSync(join(app, "node_modules/altpay-oauth/altpay_oauth_bg.wasm"));
   const runtime = new EdgeRuntime();
-  // compiled by the host (like Vercel's bundler), as a Module of the edge context's own realm
+  // compiled by the host (like Vercel's bundler), as a Module of the edge context's own realm, or (like
+  // Next.js) with the host's own WebAssembly: a Module of another realm, where `instanceof` is false
   const EdgeWasm = runtime.evaluate("WebAssembly");
-  runtime.context.__altpay_wasm = new EdgeWasm.Module(wasmBytes);
+  runtime.context.__altpay_wasm = hostRealm ? new WebAssembly.Module(wasmBytes) : new EdgeWasm.Module(wasmBytes);
+  if (hostRealm && runtime.evaluate("globalThis.__altpay_wasm instanceof WebAssembly.Module")) throw new Error("the host's Module is not of another realm");
   runtime.evaluate(iife.outputFiles[0].text);
   const result = await runtime.evaluate(`self.__altpayRun(${JSON.stringify(baseUrl)}, ${JSON.stringify(label)})`);
   const plain = JSON.parse(JSON.stringify(result));
-  plain.note = `${bundleNote}; ran in edge-runtime`;
+  plain.note = `${bundleNote}; ran in edge-runtime${hostRealm ? " with a WebAssembly.Module of the host's realm (as Next.js)" : ""}`;
   plain.entry = basename(entry);
   plain.version = plain.version === "unknown" ? "edge-runtime" : plain.version;
   return { result: plain, raw: {} };
