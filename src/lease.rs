@@ -34,6 +34,11 @@
 pub const POLL_FIRST_MS: f64 = 50.0;
 /// Longest pause between two polls, in milliseconds (before jitter).
 pub const POLL_MAX_MS: f64 = 500.0;
+/// Store calls in a row that ran past the store-call bound after which the store counts as
+/// unreachable (a queueing client of a dead server never answers): the member requests by itself
+/// then, instead of polling a store that does not answer until the wait budget is spent. A pause
+/// shorter than this many bounds (`CLIENT PAUSE 1500`) is still waited out.
+pub const MAX_SLOW_REPLIES: u32 = 3;
 /// Growth of the poll pause after each poll.
 const POLL_GROWTH: f64 = 1.5;
 /// Shortest lease, in milliseconds.
@@ -350,6 +355,8 @@ pub struct Refresh<T, F> {
     last_now_ms: f64,
     /// Sum of the pauses asked for (so a stuck clock still ends the wait).
     paused_ms: f64,
+    /// Store calls in a row that ran past the bound.
+    slow_replies: u32,
     /// Elapsed time when the first pause was asked for.
     wait_started_ms: Option<f64>,
     polls: u32,
@@ -401,6 +408,7 @@ impl<T: Clone + PartialEq, F: Clone> Refresh<T, F> {
             clock_ms: 0.0,
             last_now_ms: f64::NAN,
             paused_ms: 0.0,
+            slow_replies: 0,
             wait_started_ms: None,
             polls: 0,
             next_poll_ms: POLL_FIRST_MS,
@@ -530,12 +538,20 @@ impl<T: Clone + PartialEq, F: Clone> Refresh<T, F> {
         leasing: bool,
         reply: StoreReply<(bool, Snapshot<T, F>)>,
     ) -> Step<T, F> {
+        if matches!(reply, StoreReply::Slow) {
+            self.slow_replies = self.slow_replies.saturating_add(1);
+        } else {
+            self.slow_replies = 0;
+        }
         let (acquired, snapshot) = match reply {
             StoreReply::Ok(ok) => ok,
             StoreReply::Slow if self.has_current && leasing => {
                 // The lease may still be taken when the call goes through: give it back.
                 self.state = State::Writing(Finish::ServeCurrent);
                 return Step::Release;
+            }
+            StoreReply::Slow if self.slow_replies >= MAX_SLOW_REPLIES => {
+                return self.fall_back(FallbackReason::StoreDown)
             }
             StoreReply::Slow => return self.wait_or_fall_back(),
             StoreReply::Down => return self.fall_back(FallbackReason::StoreDown),

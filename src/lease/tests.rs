@@ -430,7 +430,7 @@ fn store_down_means_requesting_alone_without_writing_back() {
 }
 
 #[test]
-fn a_slow_store_is_polled_until_the_budget_then_the_member_requests_and_publishes() {
+fn a_store_that_does_not_answer_is_polled_a_few_bounds_then_the_member_requests_alone() {
     let c = config();
     let mut m = member(false);
     let mut now = T0;
@@ -447,29 +447,16 @@ fn a_slow_store_is_polled_until_the_budget_then_the_member_requests_and_publishe
         }
     }
     assert_eq!(step, Step::Request);
-    assert!(
-        now - T0 >= c.wait_budget_ms,
-        "gave up after {} ms",
-        now - T0
-    );
-    assert!(now - T0 <= c.wait_budget_ms + 1_000.0 + POLL_MAX_MS);
-    assert!(reads >= 2);
+    assert_eq!(reads, MAX_SLOW_REPLIES);
+    assert!(now - T0 < c.wait_budget_ms, "waited {} ms", now - T0);
     let events = m.take_events();
     assert!(matches!(events[0], FleetEvent::Waited { .. }), "{events:?}");
-    assert_eq!(events[1], FleetEvent::FellBack(FallbackReason::BudgetSpent));
-    // the store answered before, so the token is written back (no lease to release)
-    assert_eq!(
-        m.feed(now, Event::Requested(Ok(("own", HOUR_MS)))),
-        Step::Publish {
-            token: "own",
-            ttl_ms: HOUR_MS
-        }
-    );
+    assert_eq!(events[1], FleetEvent::FellBack(FallbackReason::StoreDown));
+    // a store that does not answer is not written to
     assert!(matches!(
-        m.feed(now, Event::Written(StoreReply::Ok(false))),
+        m.feed(now, Event::Requested(Ok(("own", HOUR_MS)))),
         Step::Done(Finish::Fetched { .. })
     ));
-    assert_eq!(m.take_events(), vec![], "not a lost lease: it had none");
 }
 
 #[test]
@@ -584,4 +571,40 @@ fn unexpected_events_repeat_the_step_and_done_stays_done() {
     let done = m.feed(T0, Event::Written(StoreReply::Ok(true)));
     assert_eq!(m.feed(T0, Event::Waited), done);
     assert_eq!(m.feed(T0, Event::Written(StoreReply::Slow)), done);
+}
+
+#[test]
+fn a_store_that_never_answers_counts_as_down_after_a_few_bounds() {
+    let mut m = member(false);
+    let mut now = T0;
+    assert_eq!(m.start(now), Step::ReadStore);
+    let mut step = m.feed(now, Event::Read(StoreReply::Slow));
+    let mut slow = 1;
+    while step != Step::Request {
+        now += 1_000.0;
+        step = match step {
+            Step::Wait { .. } => m.feed(now, Event::Waited),
+            Step::ReadStore => {
+                slow += 1;
+                m.feed(now, Event::Read(StoreReply::Slow))
+            }
+            Step::TryLease { .. } => {
+                slow += 1;
+                m.feed(now, Event::Leased(StoreReply::Slow))
+            }
+            other => panic!("unexpected {other:?}"),
+        };
+        assert!(slow <= MAX_SLOW_REPLIES, "still polling after {slow} slow replies");
+    }
+    assert_eq!(slow, MAX_SLOW_REPLIES);
+    assert_eq!(
+        m.take_events().last(),
+        Some(&FleetEvent::FellBack(FallbackReason::StoreDown))
+    );
+    // One answer in between starts the count again.
+    let mut m = member(false);
+    m.start(T0);
+    m.feed(T0, Event::Read(StoreReply::Slow));
+    let step = m.feed(T0 + 1.0, Event::Read(StoreReply::Slow));
+    assert!(matches!(step, Step::Wait { .. } | Step::ReadStore), "{step:?}");
 }
