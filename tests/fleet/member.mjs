@@ -1,9 +1,11 @@
 // One member of a fleet: a separate Node process with its own TokenClient on its own Redis connection.
-// usage: node member.mjs <pkgDir> <redisUrl> <baseUrl> <startAtEpochMs> <options JSON>
+// usage: node member.mjs <pkgDir> <redisUrl> <baseUrl> <options JSON>
+// Prints {"ready":true} once loaded and connected, then starts when a line arrives on stdin (the
+// parent's start barrier).
 // options: { skewMs, loops, intervalMs, timeoutMs, retries, redisDown }
 // Prints {"event": ...} lines as fleet events happen (the test kills the lease holder on "lease_taken"),
 // then one result line { tokens, events, storeErrors, ms }.
-const [pkgDir, redisUrl, baseUrl, startAtArg, optionsArg] = process.argv.slice(2);
+const [pkgDir, redisUrl, baseUrl, optionsArg] = process.argv.slice(2);
 const options = JSON.parse(optionsArg ?? "{}");
 if (options.skewMs) {
   // This process's clock runs skewMs ahead (or behind) of everyone else's.
@@ -35,8 +37,8 @@ const client = new TokenClient({
   },
 });
 
-const startAt = Number(startAtArg);
-await new Promise((r) => setTimeout(r, Math.max(0, startAt - performance.timeOrigin - performance.now())));
+process.stdout.write(JSON.stringify({ ready: true }) + "\n");
+await new Promise((r) => process.stdin.once("data", r));
 const t0 = performance.now();
 const tokens = [];
 for (let i = 0; i < (options.loops ?? 1); i++) {
