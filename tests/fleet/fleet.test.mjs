@@ -2,7 +2,7 @@
 // TokenClient and redisStore on its own connection, a real redis-server, and a loopback token endpoint
 // that enforces 5 requests/s. Skipped (with the reason) only where no redis-server can run.
 // Run: make build && node --test tests/fleet/
-import { test, describe, before, after } from "node:test";
+import { test, describe, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -89,12 +89,18 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     await redis?.stop();
   });
   let endpoint;
+  // Each test's endpoint; what it received is printed when the test ends (the numbers in docs/fleet.md).
   const fresh = async (opts) => {
-    await endpoint?.close();
     endpoint = await startEndpoint(opts);
     return endpoint;
   };
-  after(async () => endpoint?.close());
+  afterEach(async (t) => {
+    if (!endpoint) return;
+    const times = endpoint.requests.map((r) => r.at - endpoint.requests[0].at);
+    t.diagnostic(`token requests: ${endpoint.count()} (at +${times.join(", +")} ms)`);
+    await endpoint.close();
+    endpoint = undefined;
+  });
 
   test("50 cold processes: exactly 1 token request, all hold the same token", async () => {
     const ep = await fresh();
