@@ -25,6 +25,14 @@ extern "C" {
     /// JavaScript exception through wasm.
     pub type BodyStream;
 
+    /// What a fetch resolved to: a `Response`, or whatever a custom fetch returned (`catch`, as
+    /// above).
+    pub type FetchedResponse;
+
+    /// `response.arrayBuffer()`.
+    #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
+    pub fn array_buffer(this: &FetchedResponse) -> Result<Promise, JsValue>;
+
     /// `body.getReader()`.
     #[wasm_bindgen(method, catch, js_name = getReader)]
     pub fn get_reader(this: &BodyStream) -> Result<BodyReader, JsValue>;

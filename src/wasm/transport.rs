@@ -9,7 +9,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect};
 
 use super::abort::{Fired, Guard, Stopped};
-use super::bindings::{global_fetch, BodyReader, BodyStream};
+use super::bindings::{global_fetch, BodyReader, BodyStream, FetchedResponse};
 use crate::attempt::{Failure, Outcome};
 use crate::body::{ErrorBody, TokenBody};
 use crate::redact::Redactor;
@@ -84,7 +84,7 @@ pub async fn attempt(
             return Outcome::NoResponse(Failure::Network(describe(&e, redactor)))
         }
     };
-    read_response(&response, &guard, sent_at_ms, redactor).await
+    read_response(&response, &guard, sent_at_ms, fetch.is_none(), redactor).await
 }
 
 /// A property of an object that may be anything a custom fetch returned (a throwing getter reads
@@ -98,6 +98,7 @@ async fn read_response(
     response: &JsValue,
     guard: &Guard,
     sent_at_ms: f64,
+    own_fetch: bool,
     redactor: &Redactor,
 ) -> Outcome {
     if !response.is_object() {
@@ -124,12 +125,20 @@ async fn read_response(
         header("retry-after").and_then(|v| retry::parse_retry_after(&v, Date::now()))
     };
     let body = prop(response, "body");
-    let declared_too_large = header("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64);
-    let bytes = if declared_too_large {
+    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    // The runtime's own fetch never delivers more than a declared, uncompressed length, so such a
+    // body within the cap is read in one go (one await instead of one per chunk). Not in a browser
+    // page, where a cross-origin response can hide its Content-Encoding; any other fetch's body is
+    // streamed and counted.
+    let whole = own_fetch
+        && header("content-encoding").is_none()
+        && !in_page()
+        && declared.is_some_and(|n| n <= MAX_BODY_BYTES as u64);
+    let bytes = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         cancel_stream(&body);
         Ok(None)
+    } else if whole {
+        read_whole(response, guard, redactor).await
     } else {
         read_body(&body, guard, redactor).await
     };
@@ -159,6 +168,28 @@ async fn read_response(
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ()> {
     let value = JSON::parse(text).map_err(|_| ())?;
     serde_wasm_bindgen::from_value(value).map_err(|_| ())
+}
+
+/// `response.arrayBuffer()` under the guard: the whole body (of a length checked before).
+async fn read_whole(
+    response: &JsValue,
+    guard: &Guard,
+    redactor: &Redactor,
+) -> Result<Option<Vec<u8>>, Failure> {
+    let read = response
+        .unchecked_ref::<FetchedResponse>()
+        .array_buffer()
+        .map_err(|e| Failure::Network(describe(&e, redactor)))?;
+    match guard.run(read).await {
+        Ok(buffer) => Ok(Some(Uint8Array::new(&buffer).to_vec())),
+        Err(Stopped::Fired(why)) => Err(why.into()),
+        Err(Stopped::Rejected(e)) => Err(Failure::Network(describe(&e, redactor))),
+    }
+}
+
+/// Whether this runs in a browser page (a `document` exists).
+fn in_page() -> bool {
+    Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false)
 }
 
 /// Cancel a body stream we will not read, ignoring whatever that throws or rejects with.
@@ -252,8 +283,7 @@ pub fn describe(error: &JsValue, redactor: &Redactor) -> String {
         out = format!("{out} ({why})");
     }
     let mut out = redactor.clean_truncated(&out, MAX_DESCRIPTION_CHARS);
-    let in_page = Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false);
-    if in_page && prop(error, "name").as_string().as_deref() == Some("TypeError") {
+    if in_page() && prop(error, "name").as_string().as_deref() == Some("TypeError") {
         out.push_str(
             " (in a browser this is also how a request blocked by CORS fails: the token endpoint \
              must allow this page's origin; `altpay-oauth mock` allows loopback origins)",
