@@ -1,7 +1,8 @@
 // Print the package's sizes (raw and gzipped) and, with --check, fail when a budget is exceeded.
 // Budgets (the measured size plus 1 KiB, so growth is a decision, not an accident): the .wasm (after
-// wasm-opt) at most 72 KiB gzipped (today 70.9: see docs/benchmarks.md for where it goes), each entry's
-// JS at most 9.5 KiB gzipped (today 8.2 to 8.6). A change that grows past a budget fails CI.
+// wasm-opt) at most 74.7 KiB gzipped (today 73.7: see docs/benchmarks.md for where it goes), each
+// entry's JS at most 11.2 KiB gzipped (today 9.7 to 10.2), the embedded entries (the .wasm inlined as
+// base64) at most 111.2 KiB (today 110.1). A change that grows past a budget fails CI.
 import { readFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join, dirname, resolve } from "node:path";
@@ -9,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const pkg = join(resolve(dirname(fileURLToPath(import.meta.url)), ".."), "pkg");
 const KiB = 1024;
-export const BUDGETS = { wasm: 72 * KiB, entry: 9.5 * KiB };
+export const BUDGETS = { wasm: 74.7 * KiB, entry: 11.2 * KiB, embedded: 111.2 * KiB };
 const files = [
   ["altpay_oauth_bg.wasm", BUDGETS.wasm],
   ["node.mjs", BUDGETS.entry],
@@ -17,6 +18,8 @@ const files = [
   ["workerd.mjs", BUDGETS.entry],
   ["edge-light.mjs", BUDGETS.entry],
   ["browser.mjs", BUDGETS.entry],
+  ["embedded.mjs", BUDGETS.embedded],
+  ["embedded.cjs", BUDGETS.embedded],
 ];
 // Run as a script (`node scripts/size.mjs [--check]`); bench/report.mjs only imports BUDGETS.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
