@@ -594,7 +594,10 @@ fn a_store_that_never_answers_counts_as_down_after_a_few_bounds() {
             }
             other => panic!("unexpected {other:?}"),
         };
-        assert!(slow <= MAX_SLOW_REPLIES, "still polling after {slow} slow replies");
+        assert!(
+            slow <= MAX_SLOW_REPLIES,
+            "still polling after {slow} slow replies"
+        );
     }
     assert_eq!(slow, MAX_SLOW_REPLIES);
     assert_eq!(
@@ -606,5 +609,8 @@ fn a_store_that_never_answers_counts_as_down_after_a_few_bounds() {
     m.start(T0);
     m.feed(T0, Event::Read(StoreReply::Slow));
     let step = m.feed(T0 + 1.0, Event::Read(StoreReply::Slow));
-    assert!(matches!(step, Step::Wait { .. } | Step::ReadStore), "{step:?}");
+    assert!(
+        matches!(step, Step::Wait { .. } | Step::ReadStore),
+        "{step:?}"
+    );
 }

@@ -222,16 +222,7 @@ async fn run_refresh(
             Ok(value) if value.is_undefined() || value.is_null() => {}
             Ok(value) => match stored_token(&value, inner.skew_s) {
                 Ok(token) => {
-                    let js = token_to_js(&token);
-                    *inner.current.borrow_mut() = Some(token.clone());
-                    let _ = inner.cache.borrow_mut().succeed(
-                        ticket,
-                        Promise::resolve(&js),
-                        token.expires_at,
-                        token.expires_in,
-                        Date::now(),
-                    );
-                    return Ok(js);
+                    return Ok(inner.keep(ticket, token, Date::now()));
                 }
                 Err(StoredProblem::NotFresh) => {}
                 Err(StoredProblem::Malformed) => inner.report(
@@ -252,18 +243,11 @@ async fn run_refresh(
             };
         }
     };
-    let js = token_to_js(&token);
     let now = Date::now();
-    *inner.current.borrow_mut() = Some(token.clone());
-    let _ = inner.cache.borrow_mut().succeed(
-        ticket,
-        Promise::resolve(&js),
-        token.expires_at,
-        token.expires_in,
-        now,
-    );
+    let (expires_at, expires_in) = (token.expires_at, token.expires_in);
+    let js = inner.keep(ticket, token, now);
     if let (Some(store), true) = (&inner.store, store_up) {
-        if let Some(ttl) = ttl_seconds(token.expires_at, token.expires_in, now, inner.skew_s) {
+        if let Some(ttl) = ttl_seconds(expires_at, expires_in, now, inner.skew_s) {
             let args = [
                 JsValue::from_str(&inner.key),
                 js.clone(),
@@ -344,18 +328,7 @@ async fn lease_refresh(
     .await;
     let now = Date::now();
     match ended {
-        Ended::Token(token) => {
-            let js = token_to_js(&token);
-            *inner.current.borrow_mut() = Some(token.clone());
-            let _ = inner.cache.borrow_mut().succeed(
-                ticket,
-                Promise::resolve(&js),
-                token.expires_at,
-                token.expires_in,
-                now,
-            );
-            Ok(js)
-        }
+        Ended::Token(token) => Ok(inner.keep(ticket, token, now)),
         Ended::ServeCurrent | Ended::Failed(_) => {
             let outcome = inner.cache.borrow_mut().fail(ticket, now);
             match (outcome, ended) {
@@ -371,6 +344,21 @@ async fn lease_refresh(
 }
 
 impl Inner {
+    /// A token the refresh `ticket` got (from the store or a request) at `now`: cached, kept as the
+    /// current token, and returned as the `AccessToken` object.
+    fn keep(&self, ticket: u64, token: crate::response::Token, now: f64) -> JsValue {
+        let js = token_to_js(&token);
+        let _ = self.cache.borrow_mut().succeed(
+            ticket,
+            Promise::resolve(&js),
+            token.expires_at,
+            token.expires_in,
+            now,
+        );
+        *self.current.borrow_mut() = Some(token);
+        js
+    }
+
     /// Tell `onStoreError` (never throws into the refresh): an `AltPayOAuthError` with its `kind`
     /// (`store_failed`, `not_a_token`, `lease_lost`) and the `cause` when there is one.
     fn report(&self, kind: &str, message: &str, cause: JsValue) {

@@ -4,12 +4,12 @@
 // Run: node --test tests/node/   (after `make build`; ALTPAY_PKG=/other/pkg to test another build)
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMockServer } from "../../js/mock-server.mjs";
+import { NO_REDIS, freePort, startRedis } from "../stores/support/redis-server.mjs";
 import { ROOT, PKG_DIR, pkg, CLIENT_ID, CLIENT_SECRET, sleep, MemoryStore, isError } from "./support/pkg.mjs";
 
 const { TokenClient, AltPayOAuthError, redisStore, kvStore } = pkg;
@@ -287,55 +287,6 @@ describe("TokenStore semantics (in-memory store)", () => {
 });
 
 // ---- Redis ---------------------------------------------------------------------------------------
-
-const REDIS_SERVER = (() => {
-  const r = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : null;
-})();
-if (process.env.CI && !REDIS_SERVER) throw new Error("CI: redis-server is required (make setup-system)");
-const NO_REDIS = REDIS_SERVER ? false : "redis-server not found: `make setup-system` installs it (Debian package redis-server)";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const proc = spawn(
-      REDIS_SERVER,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "notice"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    const ready = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 10_000);
-      const onData = (d) => {
-        out += d;
-        if (/Ready to accept connections/i.test(out)) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      proc.stdout.on("data", onData);
-      proc.stderr.on("data", onData);
-      proc.on("exit", () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    });
-    if (ready) return { proc, port, url: `redis://127.0.0.1:${port}` };
-    proc.kill("SIGKILL");
-    if (attempt >= 2) throw new Error(`redis-server did not start:\n${out}`);
-  }
-}
 
 /** Run a node script; resolves with { code, stdout, stderr }. */
 function runNode(nodeBin, args, timeoutMs) {
