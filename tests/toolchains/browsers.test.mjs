@@ -160,8 +160,8 @@ test("browser bundles in headless Chromium", { skip, timeout: 600_000 }, async (
       assertWorks(await openPage(`${await serve(out)}/index.html`));
     });
 
-    // The message comes from the wasm layer (issue 11); until then this is a todo.
-    await t.test("a request the browser blocks (no CORS) says that CORS may be the cause", { todo: "network_error wording from the wasm layer (lead, issue 11)" }, async () => {
+    // The message comes from the wasm layer (src/wasm/transport.rs `describe`).
+    await t.test("a request the browser blocks (no CORS) says that CORS may be the cause", async () => {
       const out = await openPage(`${await serve(join(app, "dist"))}/index.html`, `&blocked=${encodeURIComponent(noCors.url)}`);
       assert.equal(out.blocked.instanceOf, true);
       assert.equal(out.blocked.code, "network_error");
