@@ -4,7 +4,7 @@ import * as wasm from "altpay:wasm-bindgen";
 import { ready, loaded } from "./ready.js";
 export { AltPayOAuthError } from "altpay:error";
 export { TokenClient } from "./client.js";
-export { kvStore, redisStore, durableObjectStore, TokenStoreObject, StoreErrorKind } from "./stores.js";
+export { kvStore, redisStore, durableObjectStore, TokenStoreObject } from "./stores.js";
 
 /** One POST /oauth/token (operationId createOAuthToken). No cache. */
 export function createOAuthToken(options) {

@@ -4,4 +4,3 @@
 export { kvStore } from "./stores/kv.js";
 export { redisStore } from "./stores/redis.js";
 export { durableObjectStore, TokenStoreObject } from "./stores/durable-object.js";
-export { StoreErrorKind } from "./stores/lease.js";

@@ -18,16 +18,6 @@
 // `token` is the stored value as parsed (null when absent, the raw text when it is not JSON: the
 // client checks it and reports "not_a_token"); `ttlMs` is null when the value has no expiry.
 
-/** The kinds of store problems reported to `onStoreError` (as `error.kind`). */
-export const StoreErrorKind = Object.freeze({
-  /** A store call failed, or did not answer within the store-call bound. */
-  STORE_FAILED: "store_failed",
-  /** The stored value is not an AccessToken (it is overwritten by the next good token). */
-  NOT_A_TOKEN: "not_a_token",
-  /** The lease ran out before the holder wrote its token (another member may have requested too). */
-  LEASE_LOST: "lease_lost",
-});
-
 /** How long a failure's count is remembered after its cooldown (cooldowns grow through an outage). */
 export const FAILURE_MEMORY_MS = 60_000;
 
