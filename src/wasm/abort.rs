@@ -71,15 +71,16 @@ impl Guard {
                 }
             }
         };
-        let on_abort = {
+        let on_timeout = {
             let fire = fire.clone();
-            Closure::<dyn FnMut()>::new(move || fire(Fired::Aborted))
+            Closure::<dyn FnMut()>::new(move || fire(Fired::Timeout))
         };
-        let on_timeout = Closure::<dyn FnMut()>::new(move || fire(Fired::Timeout));
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), ms);
+        // The caller's listener exists only when there is a caller's signal.
         let caller = caller.map(|signal| {
-            let _ =
-                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            let on_abort = Closure::<dyn FnMut()>::new(move || fire(Fired::Aborted));
+            let _ = signal
+                .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
             (signal.clone(), on_abort)
         });
         Ok(Guard {
