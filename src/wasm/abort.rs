@@ -79,8 +79,8 @@ impl Guard {
         // The caller's listener exists only when there is a caller's signal.
         let caller = caller.map(|signal| {
             let on_abort = Closure::<dyn FnMut()>::new(move || fire(Fired::Aborted));
-            let _ = signal
-                .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            let _ =
+                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
             (signal.clone(), on_abort)
         });
         Ok(Guard {
