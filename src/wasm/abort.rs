@@ -8,8 +8,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal};
 
@@ -146,8 +147,22 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> bool {
     }
 }
 
-/// Await `promise` for at most `ms`.
-pub async fn bounded(promise: Promise, ms: f64) -> Result<JsValue, Stopped> {
+/// `target[method](...args)`, awaited for at most `ms`: a call that throws, or is not a function,
+/// is [`Stopped::Rejected`] like a rejected promise. (The store calls of `TokenClient` and of the
+/// fleet lease.)
+pub async fn bounded_call(
+    target: &Object,
+    method: &str,
+    args: &[JsValue],
+    ms: f64,
+) -> Result<JsValue, Stopped> {
+    let called = Reflect::get(target, &JsValue::from_str(method))
+        .and_then(|f| f.dyn_into::<Function>())
+        .and_then(|f| Reflect::apply(&f, target, &args.iter().collect::<Array>()));
+    let promise = match called {
+        Ok(v) => Promise::resolve(&v),
+        Err(e) => return Err(Stopped::Rejected(e)),
+    };
     match Guard::new(ms, None, false) {
         Ok(guard) => guard.run(promise).await,
         Err(e) => Err(Stopped::Rejected(e)),

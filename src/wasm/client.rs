@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::abort::{bounded, sleep, Stopped};
+use super::abort::{bounded_call, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
 use super::fleet::{self, kind, Ended, LeaseRun};
 use super::options::{hook, read, snapshot};
@@ -279,17 +279,7 @@ fn stored_token(value: &JsValue, skew_s: f64) -> Result<crate::response::Token, 
 /// `store[method](...args)`, bounded by [`STORE_TIMEOUT_MS`]: its value, or the error (a timeout
 /// is reported as an `Error` saying so).
 async fn store_call(store: &Object, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-    let called = Reflect::get(store, &JsValue::from_str(method))
-        .and_then(|f| f.dyn_into::<Function>())
-        .and_then(|f| {
-            let args: js_sys::Array = args.iter().collect();
-            Reflect::apply(&f, store, &args)
-        });
-    let promise = match called {
-        Ok(v) => Promise::resolve(&v),
-        Err(e) => return Err(e),
-    };
-    match bounded(promise, STORE_TIMEOUT_MS).await {
+    match bounded_call(store, method, args, STORE_TIMEOUT_MS).await {
         Ok(v) => Ok(v),
         Err(Stopped::Rejected(e)) => Err(e),
         Err(Stopped::Fired(_)) => Err(js_sys::Error::new(&format!(

@@ -3,12 +3,11 @@
 //! by [`STORE_TIMEOUT_MS`]. The waits between polls and the token request are not bounded by it (the
 //! protocol's wait budget and the request's own timeout and retries bound them).
 
-use js_sys::{Array, Date, Function, Math, Object, Reflect};
+use js_sys::{Date, Function, Math, Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::abort::{bounded, sleep, Stopped};
+use super::abort::{bounded_call, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
 use super::options::snapshot;
 use super::transport::prop;
@@ -260,24 +259,7 @@ pub async fn run(r: LeaseRun<'_>) -> Ended {
 
 /// `lease[method](...args)`, bounded by [`STORE_TIMEOUT_MS`]; a failure is reported.
 async fn call(r: &LeaseRun<'_>, method: &str, args: &[JsValue]) -> StoreReply<JsValue> {
-    let called = Reflect::get(r.lease, &JsValue::from_str(method))
-        .and_then(|f| f.dyn_into::<Function>())
-        .and_then(|f| {
-            let args: Array = args.iter().collect();
-            Reflect::apply(&f, r.lease, &args)
-        });
-    let promise = match called {
-        Ok(v) => js_sys::Promise::resolve(&v),
-        Err(cause) => {
-            (r.report)(
-                kind::STORE_FAILED,
-                &format!("token store lease.{method}() failed"),
-                cause,
-            );
-            return StoreReply::Down;
-        }
-    };
-    match bounded(promise, STORE_TIMEOUT_MS).await {
+    match bounded_call(r.lease, method, args, STORE_TIMEOUT_MS).await {
         Ok(v) => StoreReply::Ok(v),
         Err(Stopped::Rejected(cause)) => {
             (r.report)(
