@@ -1,9 +1,9 @@
 //! The options object as serde reads it: the data options of `createOAuthToken` and `TokenClient`
 //! (clientId, clientSecret, environment, baseUrl, timeoutMs, retries, refreshSkewSeconds) with their
 //! JSON kinds, type-checked into [`Options`] with messages that name the option. The wasm layer reads
-//! each option of the caller's object once into a plain snapshot (getters and inherited values
-//! included) and deserializes it with serde-wasm-bindgen; the JavaScript handles (`fetch`, `signal`,
-//! `store`, `onStoreError`) are kept as JavaScript values there.
+//! each option of the caller's object once (getters and inherited values included) and hands the
+//! values to serde-wasm-bindgen; the JavaScript handles (`fetch`, `signal`, `store`, `onStoreError`,
+//! `onFleetEvent`) are kept as JavaScript values there.
 
 use serde::{Deserialize, Deserializer};
 
@@ -22,9 +22,6 @@ pub const DATA_KEYS: [&str; 7] = [
     "retries",
     "refreshSkewSeconds",
 ];
-
-/// The JavaScript options (functions and objects), in the order they are read.
-pub const HANDLE_KEYS: [&str; 5] = ["fetch", "signal", "store", "onStoreError", "onFleetEvent"];
 
 /// The data options as given: `None` when absent (or `undefined`), `Some(Value::Null)` for `null`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]

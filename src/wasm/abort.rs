@@ -4,9 +4,12 @@
 //! signal cannot outlive it. Dropping the guard clears the timer and removes the caller listener, so
 //! nothing is left running. The same guard, without a controller user, is the abortable sleep of
 //! the retry loop and the bound on store calls.
+//!
+//! The timer and the caller's `abort` event call the resolver of one promise directly (bound to a
+//! marker object), so no Rust closure is made per guard: the guard learns that it fired when an
+//! await it races ends with the marker, and then aborts its controller.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -36,12 +39,16 @@ pub enum Stopped {
 /// A timer and an optional caller signal, with an `AbortController` they abort. See the module doc.
 pub struct Guard {
     controller: Option<AbortController>,
-    fired: Rc<Cell<Option<Fired>>>,
-    /// Resolves (never rejects: no unhandled rejection is possible) once the guard fires.
+    fired: Cell<Option<Fired>>,
+    /// What `on_fire` resolves with: an object no awaited promise can produce.
+    marker: JsValue,
+    /// Resolves with `marker` (never rejects: no unhandled rejection is possible) once the timer
+    /// fires or the caller aborts.
     on_fire: Promise,
+    /// The resolver of `on_fire`, bound to `marker`: the timer's and the caller listener's handler.
+    fire: Function,
     timer: JsValue,
-    _on_timeout: Closure<dyn FnMut()>,
-    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    caller: Option<AbortSignal>,
 }
 
 impl Guard {
@@ -53,44 +60,25 @@ impl Guard {
         } else {
             None
         };
-        let fired = Rc::new(Cell::new(None));
+        let marker: JsValue = Object::new().into();
         let mut resolve: Option<Function> = None;
         let on_fire = Promise::new(&mut |res, _| resolve = Some(res));
-        let fire = {
-            let fired = fired.clone();
-            let controller = controller.clone();
-            move |why: Fired| {
-                if fired.get().is_some() {
-                    return;
-                }
-                fired.set(Some(why));
-                if let Some(c) = &controller {
-                    c.abort();
-                }
-                if let Some(r) = &resolve {
-                    let _ = r.call0(&JsValue::UNDEFINED);
-                }
-            }
-        };
-        let on_timeout = {
-            let fire = fire.clone();
-            Closure::<dyn FnMut()>::new(move || fire(Fired::Timeout))
-        };
-        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), ms);
-        // The caller's listener exists only when there is a caller's signal.
-        let caller = caller.map(|signal| {
-            let on_abort = Closure::<dyn FnMut()>::new(move || fire(Fired::Aborted));
-            let _ =
-                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-            (signal.clone(), on_abort)
-        });
+        let fire = resolve
+            .ok_or_else(|| JsValue::from_str("Promise did not run its executor"))?
+            .bind1(&JsValue::UNDEFINED, &marker)
+            .unchecked_into::<Function>();
+        let timer = set_timeout(&fire, ms);
+        if let Some(signal) = caller {
+            let _ = signal.add_event_listener_with_callback("abort", &fire);
+        }
         Ok(Guard {
             controller,
-            fired,
+            fired: Cell::new(None),
+            marker,
             on_fire,
+            fire,
             timer,
-            _on_timeout: on_timeout,
-            caller,
+            caller: caller.cloned(),
         })
     }
 
@@ -99,39 +87,50 @@ impl Guard {
         self.controller.as_ref().map(AbortController::signal)
     }
 
-    /// What fired the guard, if it has.
-    pub fn fired(&self) -> Option<Fired> {
-        self.fired.get()
+    /// Record that the guard fired (the caller's signal if it is aborted, else the timer) and
+    /// abort the controller.
+    fn fire(&self) -> Fired {
+        if let Some(why) = self.fired.get() {
+            return why;
+        }
+        let why = if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
+            Fired::Aborted
+        } else {
+            Fired::Timeout
+        };
+        self.fired.set(Some(why));
+        if let Some(c) = &self.controller {
+            c.abort();
+        }
+        why
     }
 
     /// Await `promise` unless the guard fires first.
     pub async fn run(&self, promise: Promise) -> Result<JsValue, Stopped> {
-        if let Some(why) = self.fired() {
+        if let Some(why) = self.fired.get() {
             return Err(Stopped::Fired(why));
         }
         let raced = Promise::race(&Array::of2(&promise, &self.on_fire));
-        let result = JsFuture::from(raced).await;
-        if let Some(why) = self.fired() {
-            return Err(Stopped::Fired(why));
+        match JsFuture::from(raced).await {
+            Ok(v) if v == self.marker => Err(Stopped::Fired(self.fire())),
+            result => result.map_err(Stopped::Rejected),
         }
-        result.map_err(Stopped::Rejected)
     }
 
     /// Wait until the guard fires.
     pub async fn wait(&self) -> Fired {
-        if self.fired().is_none() {
+        if self.fired.get().is_none() {
             let _ = JsFuture::from(self.on_fire.clone()).await;
         }
-        self.fired().unwrap_or(Fired::Timeout)
+        self.fire()
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
-        if let Some((signal, listener)) = &self.caller {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        if let Some(signal) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback("abort", &self.fire);
         }
     }
 }

@@ -15,7 +15,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::abort::{bounded_call, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
 use super::fleet::{self, kind, Ended, LeaseRun};
-use super::options::{hook, read, snapshot};
+use super::names::js_name;
+use super::options::{fetch, handle, hook, read, read_fields};
 use super::request::request_token;
 use crate::body::StoredToken;
 use crate::cache::{Decision, Outcome, TokenCache};
@@ -58,17 +59,17 @@ pub struct RawTokenClient {
 }
 
 fn client(options: &JsValue) -> Result<Inner, Error> {
-    let (raw, handles) = read(options)?;
+    let raw = read(options)?;
     let skew_s = raw.refresh_skew_seconds()?;
     let config = validate(&raw.options()?)?;
-    let fetch = handles.fetch()?;
-    let on_store_error = hook(&handles.on_store_error, "onStoreError")?;
-    let on_fleet_event = hook(&handles.on_fleet_event, "onFleetEvent")?;
-    let store = match &handles.store {
+    let fetch = fetch(options)?;
+    let store = handle(options, "store")?;
+    let on_store_error = hook(options, "onStoreError")?;
+    let on_fleet_event = hook(options, "onFleetEvent")?;
+    let store = match &store {
         v if v.is_undefined() || v.is_null() => None,
         v => {
-            let has =
-                |m: &str| Reflect::get(v, &JsValue::from_str(m)).is_ok_and(|f| f.is_function());
+            let has = |m: &'static str| Reflect::get(v, &js_name(m)).is_ok_and(|f| f.is_function());
             if !v.is_object() || !has("get") || !has("set") {
                 return Err(Error::config(
                     "store must be a TokenStore: get(key) and set(key, token, ttlSeconds)",
@@ -78,9 +79,9 @@ fn client(options: &JsValue) -> Result<Inner, Error> {
         }
     };
     let lease = store.as_ref().and_then(|s| {
-        let lease = Reflect::get(s, &JsValue::from_str("lease")).ok()?;
+        let lease = Reflect::get(s, &js_name("lease")).ok()?;
         let has =
-            |m: &str| Reflect::get(&lease, &JsValue::from_str(m)).is_ok_and(|f| f.is_function());
+            |m: &'static str| Reflect::get(&lease, &js_name(m)).is_ok_and(|f| f.is_function());
         let complete = lease.is_object()
             && ["read", "acquire", "publish", "fail", "release"]
                 .into_iter()
@@ -270,9 +271,8 @@ fn stored_token(value: &JsValue, skew_s: f64) -> Result<crate::response::Token, 
     if !value.is_object() {
         return Err(StoredProblem::Malformed);
     }
-    let copy = snapshot(value, &STORED_KEYS, &[]).map_err(|_| StoredProblem::Malformed)?;
     let stored: StoredToken =
-        serde_wasm_bindgen::from_value(copy.into()).map_err(|_| StoredProblem::Malformed)?;
+        read_fields(value, &STORED_KEYS).map_err(|_| StoredProblem::Malformed)?;
     check_stored(stored.fields(), Date::now(), skew_s)
 }
 

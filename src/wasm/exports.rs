@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{error_to_js, token_to_js};
-use super::options::read;
+use super::options::{fetch, handle, read, signal};
 use super::request::request_token;
 use crate::config::validate;
 use crate::error::Error;
@@ -22,9 +22,9 @@ pub fn create_oauth_token(options: JsValue) -> Promise {
 }
 
 async fn request(options: &JsValue) -> Result<crate::response::Token, Error> {
-    let (raw, handles) = read(options)?;
-    let fetch = handles.fetch()?;
-    let signal = handles.signal()?;
+    let raw = read(options)?;
+    let fetch = fetch(options)?;
+    let signal = signal(&handle(options, "signal")?)?;
     let config = validate(&raw.options()?)?;
     request_token(&config, fetch.as_ref(), signal.as_ref()).await
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::abort::{bounded_call, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
-use super::options::snapshot;
+use super::options::read_fields;
 use super::transport::prop;
 use crate::body::StoredToken as StoredBody;
 use crate::error::{Error, ErrorCode};
@@ -313,7 +313,7 @@ fn snapshot_of(r: &LeaseRun<'_>, state: &JsValue) -> (bool, Snapshot<Token, Shar
     let failure = prop(state, "failure");
     let failure = failure.is_object().then(|| {
         let value = prop(&failure, "value");
-        let text = |k: &str| prop(&value, k).as_string();
+        let text = |k: &'static str| prop(&value, k).as_string();
         FailureView {
             failure: SharedError {
                 code: text("code").unwrap_or_else(|| ErrorCode::NetworkError.as_str().into()),
@@ -349,8 +349,7 @@ pub fn stored(value: &JsValue) -> Option<Token> {
     if !value.is_object() {
         return None;
     }
-    let copy = snapshot(value, &super::client::STORED_KEYS, &[]).ok()?;
-    let body: StoredBody = serde_wasm_bindgen::from_value(copy.into()).ok()?;
+    let body: StoredBody = read_fields(value, &super::client::STORED_KEYS).ok()?;
     well_formed(body.fields())
         .ok()
         .filter(|t| trusted_expiry(t.expires_at, t.expires_in, Date::now()))

@@ -1,8 +1,8 @@
 //! The wasm layer: the runtime's IO, driven by the sans-IO core.
 //!
 //! One `createOAuthToken` goes through these files:
-//! - [`options`]: each option of the caller's object read once into a plain snapshot, deserialized
-//!   with serde-wasm-bindgen into the core's [`crate::options::RawOptions`] (the JavaScript handles
+//! - [`options`]: each option of the caller's object read once, the values deserialized with
+//!   serde-wasm-bindgen into the core's [`crate::options::RawOptions`] (the JavaScript handles
 //!   `fetch` and `signal` kept as JavaScript values), then validated by [`crate::config::validate`];
 //! - [`request`]: the retry loop (async Rust): an attempt, [`crate::attempt::judge`], and
 //!   [`crate::retry::next_delay_ms`] deciding whether and when to try again;
@@ -21,6 +21,7 @@ pub mod client;
 pub mod convert;
 pub mod exports;
 pub mod fleet;
+pub mod names;
 pub mod options;
 pub mod request;
 pub mod transport;

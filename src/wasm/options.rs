@@ -1,136 +1,120 @@
-//! Reading an options object: each known option read once (getters and inherited values included,
-//! a throwing getter or proxy trap an `invalid_config` error) into a plain snapshot, which
-//! serde-wasm-bindgen deserializes: the data options into the core's [`RawOptions`], the JavaScript
-//! handles into [`Handles`]. What is validated is exactly what is used afterwards.
+//! Reading an options object (and a token read back from a store): each known key read once
+//! (getters and inherited values included, a throwing getter or proxy trap an `invalid_config`
+//! error), the data values deserialized with serde-wasm-bindgen into the core's serde types
+//! ([`RawOptions`], [`crate::body::StoredToken`]), the JavaScript handles (`fetch`, `signal`,
+//! `store`, ...) kept as the JavaScript values they are. What is validated is exactly what is used
+//! afterwards: nothing is read twice.
 
-use js_sys::{Function, Object, Reflect};
-use serde::Deserialize;
+use js_sys::{Function, Reflect};
+use serde::de::value::MapDeserializer;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+use super::names::js_name;
 use crate::error::Error;
-use crate::options::{self, RawOptions, DATA_KEYS, HANDLE_KEYS};
+use crate::options::{self, RawOptions, DATA_KEYS};
 
-/// The JavaScript values among the options, kept as they are.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Handles {
-    /// `fetch`
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub fetch: JsValue,
-    /// `signal`
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub signal: JsValue,
-    /// `store`
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub store: JsValue,
-    /// `onStoreError`
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_store_error: JsValue,
-    /// `onFleetEvent`
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_fleet_event: JsValue,
+/// Why [`read_fields`] stopped.
+pub enum ReadError {
+    /// Reading this key threw.
+    Threw(&'static str),
+    /// This key holds an object, function, symbol or bigint where a string, number, boolean or
+    /// `null` belongs.
+    NotData(&'static str),
+    /// serde refused the values (a type the target cannot hold).
+    Unreadable,
 }
 
-impl Handles {
-    /// `fetch`: absent (the global one) or a function.
-    pub fn fetch(&self) -> Result<Option<Function>, Error> {
-        if self.fetch.is_undefined() {
-            Ok(None)
-        } else {
-            self.fetch
-                .dyn_ref::<Function>()
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| Error::config("fetch must be a function"))
-        }
-    }
+/// `object[key]`, read once: a throwing getter or proxy trap is [`ReadError::Threw`].
+fn get(object: &JsValue, key: &'static str) -> Result<JsValue, ReadError> {
+    Reflect::get(object, &js_name(key)).map_err(|_| ReadError::Threw(key))
+}
 
-    /// `signal`: absent (`undefined` or `null`) or an AbortSignal (any object with
-    /// `addEventListener` and `aborted`, whatever realm it comes from).
-    pub fn signal(&self) -> Result<Option<AbortSignal>, Error> {
-        signal(&self.signal)
+/// Whether `value` is a string, number, boolean or `null` (checked in the order options are most
+/// often given).
+fn is_data(value: &JsValue) -> bool {
+    value.is_string() || value.as_f64().is_some() || value.as_bool().is_some() || value.is_null()
+}
+
+/// Read `keys` of `object`, each once (`undefined` is absent), and deserialize them into `T`:
+/// serde's `MapDeserializer` hands serde-wasm-bindgen the values under their keys, so no copy of the
+/// object is made.
+pub fn read_fields<T: DeserializeOwned>(
+    object: &JsValue,
+    keys: &[&'static str],
+) -> Result<T, ReadError> {
+    let mut fields = Vec::with_capacity(keys.len());
+    for &key in keys {
+        let value = get(object, key)?;
+        if value.is_undefined() {
+            continue;
+        }
+        if !is_data(&value) {
+            return Err(ReadError::NotData(key));
+        }
+        fields.push((key, serde_wasm_bindgen::Deserializer::from(value)));
+    }
+    T::deserialize(MapDeserializer::<_, serde_wasm_bindgen::Error>::new(
+        fields.into_iter(),
+    ))
+    .map_err(|_| ReadError::Unreadable)
+}
+
+/// The data options of `options` (see [`RawOptions`]).
+pub fn read(options: &JsValue) -> Result<RawOptions, Error> {
+    if !options.is_object() {
+        return Err(options::not_an_object());
+    }
+    read_fields(options, &DATA_KEYS).map_err(|e| match e {
+        ReadError::Threw(key) => options::read_failed(key),
+        ReadError::NotData(key) => options::wrong_type(key),
+        ReadError::Unreadable => Error::config("options could not be read"),
+    })
+}
+
+/// The JavaScript option `key` of `options`, read once, as it is (`undefined` when absent).
+pub fn handle(options: &JsValue, key: &'static str) -> Result<JsValue, Error> {
+    get(options, key).map_err(|_| options::read_failed(key))
+}
+
+/// The `fetch` option: absent (the global one) or a function.
+pub fn fetch(options: &JsValue) -> Result<Option<Function>, Error> {
+    let value = handle(options, "fetch")?;
+    if value.is_undefined() {
+        Ok(None)
+    } else {
+        value
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| Error::config("fetch must be a function"))
     }
 }
 
 /// An optional function option (`onStoreError`, `onFleetEvent`).
-pub fn hook(value: &JsValue, name: &str) -> Result<Option<Function>, Error> {
+pub fn hook(options: &JsValue, key: &'static str) -> Result<Option<Function>, Error> {
+    let value = handle(options, key)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     value
-        .dyn_ref::<Function>()
-        .cloned()
+        .dyn_into::<Function>()
         .map(Some)
-        .ok_or_else(|| Error::config(format!("{name} must be a function")))
+        .map_err(|_| Error::config(format!("{key} must be a function")))
 }
 
-/// An optional AbortSignal argument.
+/// An optional AbortSignal argument: absent (`undefined` or `null`) or an AbortSignal (any object
+/// with `addEventListener`, whatever realm it comes from).
 pub fn signal(value: &JsValue) -> Result<Option<AbortSignal>, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     let listens = value.is_object()
-        && Reflect::get(value, &JsValue::from_str("addEventListener"))
-            .is_ok_and(|f| f.is_function());
+        && Reflect::get(value, &js_name("addEventListener")).is_ok_and(|f| f.is_function());
     if listens {
         Ok(Some(value.clone().unchecked_into()))
     } else {
         Err(Error::config("signal must be an AbortSignal"))
     }
-}
-
-/// Why [`snapshot`] stopped.
-pub enum SnapshotError {
-    /// Reading this key threw.
-    Threw(&'static str),
-    /// This data key holds an object, function, symbol or bigint.
-    NotData(&'static str),
-}
-
-/// Copy `data` keys (primitives only) and `handles` keys (any value) of `object` into a plain
-/// object; `undefined` values are left out.
-pub fn snapshot(
-    object: &JsValue,
-    data: &[&'static str],
-    handles: &[&'static str],
-) -> Result<Object, SnapshotError> {
-    let copy = Object::new();
-    for (key, is_data) in data
-        .iter()
-        .map(|k| (*k, true))
-        .chain(handles.iter().map(|k| (*k, false)))
-    {
-        let name = JsValue::from_str(key);
-        let value = Reflect::get(object, &name).map_err(|_| SnapshotError::Threw(key))?;
-        if value.is_undefined() {
-            continue;
-        }
-        let primitive = value.is_string()
-            || value.as_f64().is_some()
-            || value.as_bool().is_some()
-            || value.is_null();
-        if is_data && !primitive {
-            return Err(SnapshotError::NotData(key));
-        }
-        let _ = Reflect::set(&copy, &name, &value);
-    }
-    Ok(copy)
-}
-
-/// Read `options` once: the data options and the handles.
-pub fn read(options: &JsValue) -> Result<(RawOptions, Handles), Error> {
-    if !options.is_object() {
-        return Err(options::not_an_object());
-    }
-    let copy = snapshot(options, &DATA_KEYS, &HANDLE_KEYS).map_err(|e| match e {
-        SnapshotError::Threw(key) => options::read_failed(key),
-        SnapshotError::NotData(key) => options::wrong_type(key),
-    })?;
-    let unreadable = |_| Error::config("options could not be read");
-    let raw: RawOptions =
-        serde_wasm_bindgen::from_value(copy.clone().into()).map_err(unreadable)?;
-    let handles: Handles = serde_wasm_bindgen::from_value(copy.into()).map_err(unreadable)?;
-    Ok((raw, handles))
 }

@@ -10,6 +10,7 @@ use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect};
 
 use super::abort::{Fired, Guard, Stopped};
 use super::bindings::{global_fetch, BodyReader, BodyStream, FetchedResponse};
+use super::names::js_name;
 use crate::attempt::{Failure, Outcome};
 use crate::body::{ErrorBody, TokenBody};
 use crate::redact::Redactor;
@@ -34,16 +35,12 @@ impl From<Fired> for Failure {
 fn request_init(req: &TokenRequest<'_>, signal: Option<&AbortSignal>) -> RequestInit {
     let headers = Object::new();
     for (name, value) in req.headers() {
-        let _ = Reflect::set(
-            &headers,
-            &JsValue::from_str(name),
-            &JsValue::from_str(value),
-        );
+        let _ = Reflect::set(&headers, &js_name(name), &JsValue::from_str(value));
     }
     let init = RequestInit::new();
     init.set_method(request::METHOD);
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(request::BODY));
+    init.set_body(&js_name(request::BODY));
     init.set_redirect(RequestRedirect::Manual);
     init.set_signal(signal);
     init
@@ -89,8 +86,8 @@ pub async fn attempt(
 
 /// A property of an object that may be anything a custom fetch returned (a throwing getter reads
 /// as `undefined`).
-pub fn prop(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+pub fn prop(target: &JsValue, key: &'static str) -> JsValue {
+    Reflect::get(target, &js_name(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Status, headers and body of a response, as an [`Outcome`].
@@ -104,13 +101,14 @@ async fn read_response(
     if !response.is_object() {
         return Outcome::NotAResponse;
     }
-    if prop(response, "type").as_string().as_deref() == Some("opaqueredirect") {
-        return Outcome::OpaqueRedirect;
-    }
     let status = match prop(response, "status").as_f64() {
         Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => s as u16,
         _ => return Outcome::NotAResponse,
     };
+    // A redirect not followed is an opaque-redirect response, whose status is 0.
+    if status == 0 && prop(response, "type") == js_name("opaqueredirect") {
+        return Outcome::OpaqueRedirect;
+    }
     let headers = prop(response, "headers");
     let header = |name: &str| -> Option<String> {
         if !headers.is_object() {
@@ -124,7 +122,6 @@ async fn read_response(
     } else {
         header("retry-after").and_then(|v| retry::parse_retry_after(&v, Date::now()))
     };
-    let body = prop(response, "body");
     let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
     // The runtime's own fetch never delivers more than a declared, uncompressed length, so such a
     // body within the cap is read in one go (one await instead of one per chunk). Not in a browser
@@ -135,12 +132,12 @@ async fn read_response(
         && !in_page()
         && declared.is_some_and(|n| n <= MAX_BODY_BYTES as u64);
     let bytes = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        cancel_stream(&body);
+        cancel_stream(&prop(response, "body"));
         Ok(None)
     } else if whole {
         read_whole(response, guard, redactor).await
     } else {
-        read_body(&body, guard, redactor).await
+        read_body(&prop(response, "body"), guard, redactor).await
     };
     match (success, bytes) {
         (true, Ok(bytes)) => Outcome::Success {
@@ -187,9 +184,14 @@ async fn read_whole(
     }
 }
 
-/// Whether this runs in a browser page (a `document` exists).
+thread_local! {
+    static IN_PAGE: bool =
+        Reflect::has(&js_sys::global(), &js_name("document")).unwrap_or(false);
+}
+
+/// Whether this runs in a browser page (a `document` exists; looked up once).
 fn in_page() -> bool {
-    Reflect::has(&js_sys::global(), &JsValue::from_str("document")).unwrap_or(false)
+    IN_PAGE.with(|p| *p)
 }
 
 /// Cancel a body stream we will not read, ignoring whatever that throws or rejects with.
