@@ -10,7 +10,13 @@ TOOLS := $(ROOT)/.tools
 export PATH := $(ROOT)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 WASM_PACK_VERSION := 0.15.1
-# Paths baked into panic locations are remapped: shorter, and no build-machine paths in the package.
+# The package's .wasm is built with this pinned nightly: -Zbuild-std recompiles std with panics as an
+# immediate abort (no panic message or formatting machinery: the code never panics on purpose, clippy
+# denies unwrap/expect/indexing) and core's optimize_for_size. Measured: 61.6 KiB gzipped instead of
+# 71.9 KiB on stable. Everything else (lint, cargo test, `wasm-pack test --node`) uses stable.
+NIGHTLY := nightly-2026-05-20
+PKG_TARGET_DIR := $(ROOT)/target/pkg
+# Paths baked into the build are remapped: no build-machine paths in the package.
 CARGO_REGISTRY := $(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src
 WASM_SRC := $(shell find src js -type f) Cargo.toml
 
@@ -31,6 +37,10 @@ setup-rust:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup run $(NIGHTLY) rustc --print sysroot >/dev/null 2>&1 && \
+	  [ -d "$$(rustup run $(NIGHTLY) rustc --print sysroot)/lib/rustlib/src/rust/library" ] && \
+	  [ -d "$$(rustup run $(NIGHTLY) rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown" ] || \
+	  rustup toolchain install $(NIGHTLY) --profile minimal --component rust-src --target wasm32-unknown-unknown
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
@@ -61,8 +71,12 @@ setup-system:
 ## ---- build ------------------------------------------------------------------------------------
 build: pkg/package.json
 
+# The release build of the package (see NIGHTLY above); its own target directory, so the stable builds
+# in target/ are not rebuilt after it.
 build/wasm/altpay_oauth_bg.wasm: $(WASM_SRC) | setup-rust setup-node
-	RUSTFLAGS="--remap-path-prefix=$(CARGO_REGISTRY)/index.crates.io-1949cf8c6b5b557f= --remap-path-prefix=$(CARGO_REGISTRY)= --remap-path-prefix=$(ROOT)=" \
+	RUSTUP_TOOLCHAIN=$(NIGHTLY) CARGO_TARGET_DIR=$(PKG_TARGET_DIR) \
+	  CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
+	  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort --remap-path-prefix=$(CARGO_REGISTRY)/index.crates.io-1949cf8c6b5b557f= --remap-path-prefix=$(CARGO_REGISTRY)= --remap-path-prefix=$(ROOT)=" \
 	  wasm-pack --quiet build --release --target web --no-pack --out-dir build/wasm --out-name altpay_oauth
 
 pkg/package.json: build/wasm/altpay_oauth_bg.wasm scripts/build.mjs js/mock-server.mjs $(shell find pkg-template www -type f) | setup-node
@@ -129,4 +143,4 @@ soak: build setup-node
 	node --expose-gc tests/hardening/soak.mjs
 
 clean:
-	rm -rf build pkg target/wasm32-unknown-unknown
+	rm -rf build pkg target/wasm32-unknown-unknown target/pkg

@@ -1,5 +1,5 @@
 // Where the .wasm's bytes go, crate by crate (part of `make bench`; also runnable alone:
-// `node bench/wasm-breakdown.mjs`). The release build in target/ is run through wasm-bindgen with
+// `node bench/wasm-breakdown.mjs`). The release build in target/pkg/ is run through wasm-bindgen with
 // --keep-debug and wasm-opt -Oz -g (the same passes as the package, keeping the name section), and each
 // function's code is charged to the crate its symbol names first; the data section (strings, tables)
 // is listed on its own. Sizes are bytes of code before gzip; the package's gzip total is for scale.
@@ -25,7 +25,7 @@ function crateOf(name) {
 
 /** { total, data, gzip, rows: [{ crate, bytes, share }] } or null when there is no release build. */
 export function crateBreakdown() {
-  const input = join(ROOT, "target/wasm32-unknown-unknown/release/altpay_oauth.wasm");
+  const input = join(ROOT, "target/pkg/wasm32-unknown-unknown/release/altpay_oauth.wasm");
   if (!existsSync(input)) return null;
   const dir = mkdtempSync(join(tmpdir(), "altpay-wasm-"));
   try {
@@ -49,7 +49,7 @@ export function crateBreakdown() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const b = crateBreakdown();
-  if (!b) throw new Error("no release build in target/: run `make build` first");
+  if (!b) throw new Error("no release build in target/pkg/: run `make build` first");
   console.log(`code ${b.total} bytes, data ${b.data} bytes (package .wasm ${b.gzip} bytes gzipped)`);
   for (const r of b.rows) console.log(`  ${r.crate.padEnd(40)} ${String(r.bytes).padStart(7)}  ${(100 * r.share).toFixed(1)}%`);
 }

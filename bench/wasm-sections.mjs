@@ -74,7 +74,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const s of sections(pkgWasm)) console.log(`  ${s.name.padEnd(28)} ${s.size}`);
   const fns = functionSizes(pkgWasm);
   console.log(`  functions: ${fns.length}`);
-  const raw = join(ROOT, "target/wasm32-unknown-unknown/release/altpay_oauth.wasm");
+  const raw = join(ROOT, "target/pkg/wasm32-unknown-unknown/release/altpay_oauth.wasm");
   if (existsSync(raw)) {
     const b = readFileSync(raw);
     const f = functionSizes(b).sort((a, b) => b.size - a.size);
