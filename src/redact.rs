@@ -38,6 +38,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use core::fmt;
+use std::cell::OnceCell;
 
 /// What a redacted run of external text is replaced with.
 pub const MARKER: &str = "[redacted]";
@@ -140,10 +141,19 @@ impl View {
     }
 }
 
-/// Finds and redacts the credentials in external text. Built once per configuration; never shows
-/// what it holds (`Debug` prints `Redactor([redacted])`).
+/// Finds and redacts the credentials in external text. Made once per configuration, cheaply: the
+/// patterns and their tables are built on first use (only a failure has external text to clean).
+/// Never shows what it holds (`Debug` prints `Redactor([redacted])`).
 #[derive(Clone)]
 pub struct Redactor {
+    client_id: String,
+    client_secret: String,
+    built: OnceCell<Patterns>,
+}
+
+/// The patterns of a [`Redactor`].
+#[derive(Clone)]
+struct Patterns {
     patterns: Vec<Pattern>,
     /// The secret is under [`MIN_SECRET_CHARS`]: withhold instead of starring out.
     short: bool,
@@ -155,10 +165,10 @@ impl fmt::Debug for Redactor {
     }
 }
 
-impl Redactor {
-    /// A redactor for these credentials (the Basic header's standard base64, its `=` padding
+impl Patterns {
+    /// The patterns for these credentials (the Basic header's standard base64, its `=` padding
     /// dropped from the patterns and absorbed after a match).
-    pub fn new(client_id: &str, client_secret: &str) -> Redactor {
+    fn new(client_id: &str, client_secret: &str) -> Patterns {
         let b64 = |bytes: &[u8]| {
             BASE64
                 .encode(bytes)
@@ -176,10 +186,27 @@ impl Redactor {
         .filter(|(p, _)| !p.is_empty())
         .map(|(p, padded)| Pattern::new(p, padded))
         .collect();
-        Redactor {
+        Patterns {
             patterns,
             short: client_secret.chars().count() < MIN_SECRET_CHARS,
         }
+    }
+}
+
+impl Redactor {
+    /// A redactor for these credentials.
+    pub fn new(client_id: &str, client_secret: &str) -> Redactor {
+        Redactor {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            built: OnceCell::new(),
+        }
+    }
+
+    /// The patterns, built on first use.
+    fn patterns(&self) -> &Patterns {
+        self.built
+            .get_or_init(|| Patterns::new(&self.client_id, &self.client_secret))
     }
 
     /// `external` with every occurrence of the credentials (see the module doc) replaced by
@@ -213,7 +240,7 @@ impl Redactor {
                 self.withheld()
             };
         }
-        if self.short {
+        if self.patterns().short {
             return self.withheld();
         }
         let mut out = String::with_capacity(head.len() + ellipsis.len());
@@ -269,7 +296,7 @@ impl Redactor {
             }
         };
         for view in &views {
-            for p in &self.patterns {
+            for p in &self.patterns().patterns {
                 scan(view, p, cut, steps, &mut mark);
             }
         }
