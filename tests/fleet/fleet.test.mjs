@@ -30,8 +30,12 @@ async function fleet(n, redisUrl, endpoint, options = {}, onLine = () => {}) {
   // small machine to start n Node processes.
   let ready = 0;
   const spawned = [];
+  // Each member gets 120 s from "go" for its own work; starting the n processes first is bounded
+  // separately and generously (200 Node processes on a busy 2-core machine have taken over 2 minutes).
+  const arms = [];
   const go = () => {
     for (const c of spawned) c.stdin.end("go\n");
+    for (const arm of arms) arm();
   };
   const children = Array.from({ length: n }, (_, i) => {
     const opts = typeof options === "function" ? options(i) : options;
@@ -61,7 +65,12 @@ async function fleet(n, redisUrl, endpoint, options = {}, onLine = () => {}) {
     });
     child.stderr.on("data", (d) => (err += d));
     return new Promise((done) => {
-      const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+      const kill = () => child.kill("SIGKILL");
+      let timer = setTimeout(kill, 600_000);
+      arms.push(() => {
+        clearTimeout(timer);
+        timer = setTimeout(kill, 120_000);
+      });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         const last = out.trim().split("\n").pop();
