@@ -17,7 +17,9 @@ const { pathToFileURL } = await import("node:url");
 const { TokenClient, redisStore } = await import(pathToFileURL(join(pkgDir, "node.mjs")).href);
 const { createClient } = await import("redis");
 
-const redis = createClient({ url: redisUrl, socket: { reconnectStrategy: false } });
+// A generous connect timeout: 200 members connecting while 200 Node processes start on a 2-core
+// machine have taken longer than node-redis's default 5 s (ConnectionTimeoutError, seen in CI).
+const redis = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 60_000 } });
 redis.on("error", () => {});
 if (!options.redisDown) await redis.connect();
 
