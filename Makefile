@@ -37,9 +37,8 @@ setup-rust:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
-	@rustup run $(NIGHTLY) rustc --print sysroot >/dev/null 2>&1 && \
-	  [ -d "$$(rustup run $(NIGHTLY) rustc --print sysroot)/lib/rustlib/src/rust/library" ] && \
-	  [ -d "$$(rustup run $(NIGHTLY) rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown" ] || \
+	@sysroot="$$(rustup run $(NIGHTLY) rustc --print sysroot 2>/dev/null)" && \
+	  [ -d "$$sysroot/lib/rustlib/src/rust/library" ] && [ -d "$$sysroot/lib/rustlib/wasm32-unknown-unknown" ] || \
 	  rustup toolchain install $(NIGHTLY) --profile minimal --component rust-src --target wasm32-unknown-unknown
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \

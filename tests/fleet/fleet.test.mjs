@@ -90,6 +90,11 @@ async function fleet(n, redisUrl, endpoint, options = {}, onLine = () => {}) {
   return Promise.all(children);
 }
 
+/** Every member ran to its result line (else: how it exited, and its stderr). */
+function assertAllServed(results) {
+  for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+}
+
 const distinct = (results) => new Set(results.flatMap((r) => r.result?.tokens ?? []));
 
 describe("fleet of processes sharing redisStore with the lease", { skip: GATE }, () => {
@@ -117,7 +122,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
   test("50 cold processes: exactly 1 token request, all hold the same token", async () => {
     const ep = await fresh();
     const results = await fleet(50, redis.url, ep);
-    for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+    assertAllServed(results);
     assert.equal(ep.count(), 1);
     assert.equal(distinct(results).size, 1);
   });
@@ -127,7 +132,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     // The default timeout (a 10 s attempt, so an 11 s lease): 200 Node processes starting on a small
     // machine can starve the holder for longer than the 3 s lease of a 2 s timeout.
     const results = await fleet(200, redis.url, ep, { timeoutMs: 10_000 });
-    for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+    assertAllServed(results);
     const alone = results.flatMap((r) => r.result.events.filter((e) => e.type === "fell_back" || e.type === "lease_taken"));
     assert.ok(ep.count() <= 2, `${ep.count()} requests; ${JSON.stringify(alone)}`);
     const failed = results.filter((r) => r.result.tokens.some((t) => t.startsWith("error:")));
@@ -166,7 +171,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     const ep = await fresh();
     ep.state.outageUntil = Date.now() + 2_000 + 30 * 25 + 6_000; // 6 s from the fleet's start
     const results = await fleet(30, redis.url, ep, { loops: 200, intervalMs: 50 });
-    for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+    assertAllServed(results);
     // cooldowns 1 s, 2 s, 4 s (src/lease.rs cooldown_ms): requests at 0, 1, 3, 7 s -> 4
     const times = ep.requests.map((r) => r.at);
     assert.ok(times.length <= 5, `${times.length} requests`);
@@ -183,7 +188,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
       await sleep(2_000 + 30 * 25 - 100);
       await admin.sendCommand(["CLIENT", "PAUSE", "1500"]);
       const results = await run;
-      for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+      assertAllServed(results);
       assert.equal(ep.count(), 1);
       assert.deepEqual(await admin.keys("*:lease"), []);
     } finally {
@@ -195,7 +200,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     const ep = await fresh({ rate: 1_000 });
     const dead = `redis://127.0.0.1:${await freePort()}`;
     const results = await fleet(10, dead, ep, { redisDown: true });
-    for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+    assertAllServed(results);
     assert.equal(ep.count(), 10);
     for (const r of results) assert.ok(r.result.events.some((e) => e.type === "fell_back" && e.reason === "store_down"));
   });
@@ -205,7 +210,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     await fleet(10, redis.url, ep, (i) => ({ skewMs: i === 0 ? 30_000 : 0 }));
     assert.equal(ep.count(), 1);
     const late = await fleet(5, redis.url, ep, { skewMs: 30_000 });
-    for (const r of late) assert.ok(r.result, r.stderr);
+    assertAllServed(late);
     assert.equal(ep.count(), 1, "the skewed processes took the token from the store");
   });
 
@@ -214,7 +219,7 @@ describe("fleet of processes sharing redisStore with the lease", { skip: GATE },
     // 100 ms for 8.5 s, so the fleet needs a token at 0, 3 and 6 s.
     const ep = await fresh({ expiresIn: 6 });
     const results = await fleet(20, redis.url, ep, { loops: 85, intervalMs: 100 });
-    for (const r of results) assert.ok(r.result, `member exited ${r.code ?? r.signal}: ${r.stderr}`);
+    assertAllServed(results);
     assert.equal(ep.count(), 3);
   });
 });
