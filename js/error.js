@@ -34,10 +34,12 @@ export class AltPayOAuthError extends Error {
 
   /**
    * `e instanceof AltPayOAuthError` is true for an error made by any copy of this class (ESM and CJS
-   * entries, other installs, other realms). Subclasses keep the ordinary prototype check.
+   * entries, other installs, other realms). Subclasses keep the ordinary prototype check: only a copy
+   * of this class has the brand on its own prototype. (The class does not name itself in its body, so
+   * a bundler keeps its name as written: `e.constructor.name === "AltPayOAuthError"`.)
    */
   static [Symbol.hasInstance](value) {
-    if (this !== AltPayOAuthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (!Object.hasOwn(this.prototype, BRAND)) return Function.prototype[Symbol.hasInstance].call(this, value);
     return value !== null && (typeof value === "object" || typeof value === "function") && value[BRAND] === true;
   }
 }

@@ -10,3 +10,7 @@ export { kvStore, redisStore, durableObjectStore, TokenStoreObject } from "./sto
 export function createOAuthToken(options) {
   return ready === null || loaded ? wasm.createOAuthToken(options) : ready.then(() => wasm.createOAuthToken(options));
 }
+// Bundled into one scope with wasm-bindgen's export of the same name, this function's binding is
+// renamed by esbuild (which is told not to rewrite function names at run time: scripts/build.mjs);
+// the public function keeps the name it is exported under.
+Object.defineProperty(createOAuthToken, "name", { value: "createOAuthToken" });

@@ -53,26 +53,6 @@ export class TokenStoreObject {
     }
   }
 
-  static #state(e, now, acquired) {
-    return {
-      token: e.token ? e.token.value : null,
-      ttlMs: e.token ? e.token.expiresAt - now : null,
-      lease: e.lease ? { owner: e.lease.owner } : null,
-      failure: e.failure
-        ? { value: e.failure.value, count: e.failure.count, cooldownMs: Math.max(0, e.failure.until - now) }
-        : null,
-      acquired,
-    };
-  }
-
-  static #release(e, owner) {
-    if (e.lease && e.lease.owner === owner) {
-      delete e.lease;
-      return true;
-    }
-    return false;
-  }
-
   /** One step of the protocol; synchronous over memory, so atomic (storage writes are write-behind). */
   #handle(req) {
     const now = Date.now();
@@ -89,7 +69,7 @@ export class TokenStoreObject {
         result = null;
         break;
       case "read":
-        result = TokenStoreObject.#state(e, now, false);
+        result = entryState(e, now, false);
         break;
       case "acquire": {
         const fresh = req.freshAboveMs;
@@ -98,23 +78,23 @@ export class TokenStoreObject {
           (e.failure && e.failure.until > now) ||
           (typeof fresh === "number" && e.token && e.token.expiresAt - now > fresh && looksLikeToken(e.token.value));
         if (!blocked) e.lease = { owner, until: now + wholeMs(req.ttlMs) };
-        result = TokenStoreObject.#state(e, now, !blocked);
+        result = entryState(e, now, !blocked);
         break;
       }
       case "publish":
         e.token = { value: req.token, expiresAt: now + wholeMs(req.ttlMs) };
         delete e.failure;
-        result = TokenStoreObject.#release(e, owner);
+        result = releaseLease(e, owner);
         break;
       case "fail": {
         const cooldown = wholeMs(req.cooldownMs);
         const count = Math.max(1, Math.floor(Number(req.count) || 1));
         e.failure = { value: req.failure ?? null, count, until: now + cooldown, forgetAt: now + cooldown + FAILURE_MEMORY_MS };
-        result = TokenStoreObject.#release(e, owner);
+        result = releaseLease(e, owner);
         break;
       }
       case "release":
-        result = TokenStoreObject.#release(e, owner);
+        result = releaseLease(e, owner);
         break;
       default:
         throw new TypeError(`unknown operation ${JSON.stringify(op)}`);
@@ -137,6 +117,28 @@ export class TokenStoreObject {
       return Response.json({ error: String(error?.message ?? error) }, { status: 400 });
     }
   }
+}
+
+/** What `read` and `acquire` answer about an entry. */
+function entryState(e, now, acquired) {
+  return {
+    token: e.token ? e.token.value : null,
+    ttlMs: e.token ? e.token.expiresAt - now : null,
+    lease: e.lease ? { owner: e.lease.owner } : null,
+    failure: e.failure
+      ? { value: e.failure.value, count: e.failure.count, cooldownMs: Math.max(0, e.failure.until - now) }
+      : null,
+    acquired,
+  };
+}
+
+/** Drop `owner`'s lease, if it holds it. */
+function releaseLease(e, owner) {
+  if (e.lease && e.lease.owner === owner) {
+    delete e.lease;
+    return true;
+  }
+  return false;
 }
 
 /**
