@@ -116,15 +116,18 @@ pub enum TokenBody {
     Other(Value),
 }
 
-struct TokenBodyVisitor;
+/// The members of a token response that are read, as serde struct fields.
+pub const TOKEN_FIELDS: &[&str] = &["access_token", "token_type", "expires_in", "scope"];
 
-impl<'de> Visitor<'de> for TokenBodyVisitor {
-    type Value = TokenBody;
+struct TokenFieldsVisitor;
+
+impl<'de> Visitor<'de> for TokenFieldsVisitor {
+    type Value = TokenFields;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a token response")
+        f.write_str("a token response object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenBody, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenFields, A::Error> {
         let mut fields = TokenFields::default();
         // With JSON.parse a repeated member has already been reduced to its last value; serde_json
         // hands over every occurrence, and the last one wins here too.
@@ -141,7 +144,29 @@ impl<'de> Visitor<'de> for TokenBodyVisitor {
             };
             *slot = Some(map.next_value::<Value>()?);
         }
-        Ok(TokenBody::Object(fields))
+        Ok(fields)
+    }
+}
+
+/// The token members of an object, read as a struct: a format that can look members up by name
+/// (serde-wasm-bindgen reads just these four properties of a parsed object) does so; others hand
+/// over every member. Only for a value known to be an object: see [`TokenBody`] for any value.
+impl<'de> Deserialize<'de> for TokenFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TokenFields, D::Error> {
+        d.deserialize_struct("TokenFields", TOKEN_FIELDS, TokenFieldsVisitor)
+    }
+}
+
+struct TokenBodyVisitor;
+
+impl<'de> Visitor<'de> for TokenBodyVisitor {
+    type Value = TokenBody;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token response")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TokenBody, A::Error> {
+        TokenFieldsVisitor.visit_map(map).map(TokenBody::Object)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TokenBody, A::Error> {
         ValueVisitor.visit_seq(seq).map(TokenBody::Other)
@@ -353,6 +378,18 @@ mod tests {
             let b: TokenBody = serde_json::from_str(text).unwrap();
             assert_eq!(b, TokenBody::Other(kind));
         }
+    }
+
+    #[test]
+    fn token_fields_read_as_a_struct_match_the_body() {
+        let text =
+            r#"{"scope":"a b","access_token":"t","expires_in":60,"other":1,"token_type":"Bearer"}"#;
+        let fields: TokenFields = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            TokenBody::Object(fields),
+            serde_json::from_str::<TokenBody>(text).unwrap()
+        );
+        assert!(serde_json::from_str::<TokenFields>("\"s\"").is_err());
     }
 
     #[test]

@@ -20,14 +20,14 @@ pub struct TokenRequest<'a> {
     pub authorization: &'a str,
 }
 
+/// The headers every token request carries with the same value, sent after `Authorization`.
+pub const FIXED_HEADERS: [(&str, &str); 2] = [("Content-Type", CONTENT_TYPE), ("Accept", ACCEPT)];
+
 impl TokenRequest<'_> {
     /// The request headers, in the order they are sent.
     pub fn headers(&self) -> [(&'static str, &str); 3] {
-        [
-            ("Authorization", self.authorization),
-            ("Content-Type", CONTENT_TYPE),
-            ("Accept", ACCEPT),
-        ]
+        let [content_type, accept] = FIXED_HEADERS;
+        [("Authorization", self.authorization), content_type, accept]
     }
 }
 

@@ -29,6 +29,16 @@ extern "C" {
     /// above).
     pub type FetchedResponse;
 
+    /// A response's `headers`: a `Headers`, or whatever a custom fetch's response carries (`catch`,
+    /// as above).
+    pub type FetchedHeaders;
+
+    /// `headers.get(name)`, the name passed as the JavaScript string it already is: the value, or
+    /// `null`. (web-sys's `Headers::get` takes and returns Rust strings, which are copied across on
+    /// every call; a header is only tested for presence or parsed here.)
+    #[wasm_bindgen(method, catch)]
+    pub fn get(this: &FetchedHeaders, name: &JsValue) -> Result<JsValue, JsValue>;
+
     /// `response.arrayBuffer()`.
     #[wasm_bindgen(method, catch, js_name = arrayBuffer)]
     pub fn array_buffer(this: &FetchedResponse) -> Result<Promise, JsValue>;

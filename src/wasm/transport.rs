@@ -2,14 +2,14 @@
 //! `fetch` (or the caller's), the response and its body read under an [`abort::Guard`], and what was
 //! observed returned as the core's [`Outcome`]. Nothing here decides anything.
 
-use js_sys::{ArrayBuffer, Date, Function, Object, Promise, Reflect, Uint8Array, JSON};
+use js_sys::{Array, ArrayBuffer, Date, Function, Object, Promise, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{AbortSignal, Headers, RequestInit, RequestRedirect};
+use web_sys::{AbortSignal, RequestInit, RequestRedirect};
 
 use super::abort::{Fired, Guard, Stopped};
-use super::bindings::{global_fetch, BodyReader, BodyStream, FetchedResponse};
+use super::bindings::{global_fetch, BodyReader, BodyStream, FetchedHeaders, FetchedResponse};
 use super::names::js_name;
 use crate::attempt::{Failure, Outcome};
 use crate::body::{ErrorBody, TokenBody};
@@ -31,11 +31,17 @@ impl From<Fired> for Failure {
 }
 
 /// The `RequestInit` of the token request: POST, the three headers, the form body, redirects not
-/// followed, and the guard's signal.
+/// followed, and the guard's signal. Everything but the Authorization value is a fixed string, passed
+/// as the JavaScript string made once ([`js_name`]).
 fn request_init(req: &TokenRequest<'_>, signal: Option<&AbortSignal>) -> RequestInit {
     let headers = Object::new();
-    for (name, value) in req.headers() {
-        let _ = Reflect::set(&headers, &js_name(name), &JsValue::from_str(value));
+    let _ = Reflect::set(
+        &headers,
+        &js_name("Authorization"),
+        &JsValue::from_str(req.authorization),
+    );
+    for (name, value) in request::FIXED_HEADERS {
+        let _ = Reflect::set(&headers, &js_name(name), &js_name(value));
     }
     let init = RequestInit::new();
     init.set_method(request::METHOD);
@@ -110,25 +116,32 @@ async fn read_response(
         return Outcome::OpaqueRedirect;
     }
     let headers = prop(response, "headers");
-    let header = |name: &str| -> Option<String> {
+    // `headers.get(name)` as it is (`null` when absent, when `headers` is not a Headers, or when its
+    // `get` throws); only a string is a value.
+    let header = |name: &'static str| -> JsValue {
         if !headers.is_object() {
-            return None;
+            return JsValue::NULL;
         }
-        headers.unchecked_ref::<Headers>().get(name).ok().flatten()
+        let headers = headers.unchecked_ref::<FetchedHeaders>();
+        headers.get(&js_name(name)).unwrap_or(JsValue::NULL)
     };
     let success = (200..300).contains(&status);
     let retry_after = if success {
         None
     } else {
-        header("retry-after").and_then(|v| retry::parse_retry_after(&v, Date::now()))
+        header("retry-after")
+            .as_string()
+            .and_then(|v| retry::parse_retry_after(&v, Date::now()))
     };
-    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = header("content-length")
+        .as_string()
+        .and_then(|v| v.trim().parse::<u64>().ok());
     // The runtime's own fetch never delivers more than a declared, uncompressed length, so such a
     // body within the cap is read in one go (one await instead of one per chunk). Not in a browser
     // page, where a cross-origin response can hide its Content-Encoding; any other fetch's body is
     // streamed and counted.
     let whole = own_fetch
-        && header("content-encoding").is_none()
+        && header("content-encoding").as_string().is_none()
         && !in_page()
         && declared.is_some_and(|n| n <= MAX_BODY_BYTES as u64);
     let bytes = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
@@ -142,7 +155,7 @@ async fn read_response(
     match (success, bytes) {
         (true, Ok(bytes)) => Outcome::Success {
             status,
-            body: response::decode(bytes.as_deref(), parse_json::<TokenBody>),
+            body: response::decode(bytes.as_deref(), parse_token_body),
             sent_at_ms,
         },
         (true, Err(failure)) => Outcome::BodyFailed { status, failure },
@@ -165,6 +178,18 @@ async fn read_response(
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ()> {
     let value = JSON::parse(text).map_err(|_| ())?;
     serde_wasm_bindgen::from_value(value).map_err(|_| ())
+}
+
+/// The runtime's `JSON.parse`, then a token body: an object is read as [`crate::body::TokenFields`] (its four
+/// members looked up by name), any other value by its kind.
+fn parse_token_body(text: &str) -> Result<TokenBody, ()> {
+    let value = JSON::parse(text).map_err(|_| ())?;
+    if value.is_object() && !Array::is_array(&value) {
+        serde_wasm_bindgen::from_value(value).map(TokenBody::Object)
+    } else {
+        serde_wasm_bindgen::from_value(value)
+    }
+    .map_err(|_| ())
 }
 
 /// `response.arrayBuffer()` under the guard: the whole body (of a length checked before).
