@@ -7,12 +7,12 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::body::Value;
 use crate::cache::DEFAULT_SKEW_SECONDS;
 use crate::config::Options;
 use crate::error::Error;
 
-/// The data options, in the order they are read.
+/// The data options, in the order they are read: a token request's, then the one a `TokenClient`
+/// reads besides (`refreshSkewSeconds`, last).
 pub const DATA_KEYS: [&str; 7] = [
     "clientId",
     "clientSecret",
@@ -23,36 +23,58 @@ pub const DATA_KEYS: [&str; 7] = [
     "refreshSkewSeconds",
 ];
 
-/// The data options as given: `None` when absent (or `undefined`), `Some(Value::Null)` for `null`.
+/// The data options of a token request (`createOAuthToken`): all but the last of [`DATA_KEYS`].
+pub const REQUEST_KEYS: &[&str] = match DATA_KEYS.split_last() {
+    Some((_, keys)) => keys,
+    None => &[],
+};
+
+/// An option that is present: a value of the option's type, or of another type (`null` included).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Given<T> {
+    /// A value of the option's type.
+    Is(T),
+    /// A value of another type (the option's type error).
+    Wrong,
+}
+
+/// The data options as given: `None` when absent (or `undefined`). Each value is deserialized as
+/// the option's type (`deserialize_string`, `deserialize_f64`: one look at a JavaScript value for
+/// serde-wasm-bindgen); a value of another type is [`Given::Wrong`]. The options are read one value
+/// at a time (serde's `MapDeserializer` in the wasm layer), so a refused value leaves nothing
+/// half-read.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RawOptions {
     /// `clientId`
-    #[serde(default, deserialize_with = "present")]
-    pub client_id: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub client_id: Option<Given<String>>,
     /// `clientSecret`
-    #[serde(default, deserialize_with = "present")]
-    pub client_secret: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub client_secret: Option<Given<String>>,
     /// `environment`
-    #[serde(default, deserialize_with = "present")]
-    pub environment: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub environment: Option<Given<String>>,
     /// `baseUrl`
-    #[serde(default, deserialize_with = "present")]
-    pub base_url: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub base_url: Option<Given<String>>,
     /// `timeoutMs`
-    #[serde(default, deserialize_with = "present")]
-    pub timeout_ms: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub timeout_ms: Option<Given<f64>>,
     /// `retries`
-    #[serde(default, deserialize_with = "present")]
-    pub retries: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub retries: Option<Given<f64>>,
     /// `refreshSkewSeconds` (TokenClient)
-    #[serde(default, deserialize_with = "present")]
-    pub refresh_skew_seconds: Option<Value>,
+    #[serde(default, deserialize_with = "given")]
+    pub refresh_skew_seconds: Option<Given<f64>>,
 }
 
-/// A member that is present: `null` is kept as `Some(Value::Null)` (serde would read it as absent).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
+/// A member that is present, read as `T` (`null` too is [`Given::Wrong`]: serde would read it as
+/// absent).
+fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Given<T>>, D::Error> {
+    Ok(Some(T::deserialize(d).map_or(Given::Wrong, Given::Is)))
 }
 
 /// What kind of value an option takes (for its type error).
@@ -90,19 +112,11 @@ pub fn read_failed(key: &str) -> Error {
     Error::config(format!("reading option {key} threw an exception"))
 }
 
-fn string(key: &str, v: &Option<Value>) -> Result<Option<String>, Error> {
+fn typed<T: Clone>(key: &str, v: &Option<Given<T>>) -> Result<Option<T>, Error> {
     match v {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(wrong_type(key)),
-    }
-}
-
-fn number(key: &str, v: &Option<Value>) -> Result<Option<f64>, Error> {
-    match v {
-        None => Ok(None),
-        Some(Value::Number(n)) => Ok(Some(*n)),
-        Some(_) => Err(wrong_type(key)),
+        Some(Given::Is(value)) => Ok(Some(value.clone())),
+        Some(Given::Wrong) => Err(wrong_type(key)),
     }
 }
 
@@ -110,20 +124,20 @@ impl RawOptions {
     /// The type-checked core options (validated further by [`crate::config::validate`]).
     pub fn options(&self) -> Result<Options, Error> {
         let required =
-            |key: &str, v: &Option<Value>| string(key, v)?.ok_or_else(|| wrong_type(key));
+            |key: &str, v: &Option<Given<String>>| typed(key, v)?.ok_or_else(|| wrong_type(key));
         Ok(Options {
             client_id: required("clientId", &self.client_id)?,
             client_secret: required("clientSecret", &self.client_secret)?,
-            environment: string("environment", &self.environment)?,
-            base_url: string("baseUrl", &self.base_url)?,
-            timeout_ms: number("timeoutMs", &self.timeout_ms)?,
-            retries: number("retries", &self.retries)?,
+            environment: typed("environment", &self.environment)?,
+            base_url: typed("baseUrl", &self.base_url)?,
+            timeout_ms: typed("timeoutMs", &self.timeout_ms)?,
+            retries: typed("retries", &self.retries)?,
         })
     }
 
     /// `refreshSkewSeconds`: default [`DEFAULT_SKEW_SECONDS`], else a finite number >= 0.
     pub fn refresh_skew_seconds(&self) -> Result<f64, Error> {
-        match number("refreshSkewSeconds", &self.refresh_skew_seconds)? {
+        match typed("refreshSkewSeconds", &self.refresh_skew_seconds)? {
             None => Ok(DEFAULT_SKEW_SECONDS),
             Some(s) if s.is_finite() && s >= 0.0 => Ok(s),
             Some(_) => Err(Error::config(
@@ -138,8 +152,15 @@ impl RawOptions {
 mod tests {
     use super::*;
 
+    /// Options from JSON text, read the way the wasm layer reads a JavaScript object: each member's
+    /// value on its own, through serde's `MapDeserializer`.
     fn raw(json: &str) -> RawOptions {
-        serde_json::from_str(json).unwrap()
+        let members: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).unwrap();
+        RawOptions::deserialize(
+            serde::de::value::MapDeserializer::<_, serde_json::Error>::new(members.into_iter()),
+        )
+        .unwrap()
     }
 
     #[test]

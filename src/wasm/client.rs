@@ -16,7 +16,7 @@ use super::abort::{bounded_call, sleep, Stopped};
 use super::convert::{error_to_js, token_to_js};
 use super::fleet::{self, kind, Ended, LeaseRun};
 use super::names::js_name;
-use super::options::{fetch, handle, hook, read, read_fields};
+use super::options::{fetch, handle, hook, read_client, read_fields};
 use super::request::request_token;
 use crate::body::StoredToken;
 use crate::cache::{Decision, Outcome, TokenCache};
@@ -59,7 +59,7 @@ pub struct RawTokenClient {
 }
 
 fn client(options: &JsValue) -> Result<Inner, Error> {
-    let raw = read(options)?;
+    let raw = read_client(options)?;
     let skew_s = raw.refresh_skew_seconds()?;
     let config = validate(&raw.options()?)?;
     let fetch = fetch(options)?;

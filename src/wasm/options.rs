@@ -14,7 +14,7 @@ use web_sys::AbortSignal;
 
 use super::names::js_name;
 use crate::error::Error;
-use crate::options::{self, RawOptions, DATA_KEYS};
+use crate::options::{self, RawOptions, DATA_KEYS, REQUEST_KEYS};
 
 /// Why [`read_fields`] stopped.
 pub enum ReadError {
@@ -62,12 +62,21 @@ pub fn read_fields<T: DeserializeOwned>(
     .map_err(|_| ReadError::Unreadable)
 }
 
-/// The data options of `options` (see [`RawOptions`]).
+/// The data options of a token request (see [`RawOptions`]).
 pub fn read(options: &JsValue) -> Result<RawOptions, Error> {
+    read_keys(options, REQUEST_KEYS)
+}
+
+/// The data options of a `TokenClient` (all of [`DATA_KEYS`]).
+pub fn read_client(options: &JsValue) -> Result<RawOptions, Error> {
+    read_keys(options, &DATA_KEYS)
+}
+
+fn read_keys(options: &JsValue, keys: &[&'static str]) -> Result<RawOptions, Error> {
     if !options.is_object() {
         return Err(options::not_an_object());
     }
-    read_fields(options, &DATA_KEYS).map_err(|e| match e {
+    read_fields(options, keys).map_err(|e| match e {
         ReadError::Threw(key) => options::read_failed(key),
         ReadError::NotData(key) => options::wrong_type(key),
         ReadError::Unreadable => Error::config("options could not be read"),
