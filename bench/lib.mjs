@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks: statistics, the mock server in its own process, the contenders.
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -43,9 +44,8 @@ export function rotation(names, round) {
  * charged to the client being measured. Lane counts are read through its control API.
  */
 export async function startMockProcess(extraArgs = []) {
-  const child = spawn(process.execPath, [join(ROOT, "js/mock-server.mjs"), "--port", "0", "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, ...extraArgs], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const args = [join(ROOT, "js/mock-server.mjs"), "--port", "0", "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, ...extraArgs];
+  const child = spawn(...onCpu(SERVER_CPU, process.execPath, args), { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let out = "";
     const onData = (d) => {
@@ -85,13 +85,27 @@ export async function startMockProcess(extraArgs = []) {
 }
 
 /**
- * Run a Node child process (`node`: the binary, default this one); resolve with { code, stdout, ms }
- * (wall time measured here).
+ * The mock server and the measured processes run on separate CPUs when the machine has two or more and
+ * `taskset` (util-linux): the server's work then never competes for a core with the client being
+ * measured, whichever contender that is. Elsewhere both run where the scheduler puts them.
+ */
+const CAN_PIN = availableParallelism() >= 2 && spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+const CLIENT_CPU = "0";
+const SERVER_CPU = "1";
+
+/** `[command, args]` running `node args` on `cpu` when pinning is possible (see above). */
+function onCpu(cpu, node, args) {
+  return CAN_PIN ? ["taskset", ["-c", cpu, node, ...args]] : [node, args];
+}
+
+/**
+ * Run a Node child process (`node`: the binary, default this one) on the client CPU; resolve with
+ * { code, stdout, ms } (wall time measured here).
  */
 export function runProcess(args, { node = process.execPath, ...opts } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(node, args, { stdio: ["ignore", "pipe", "inherit"], ...opts });
+    const child = spawn(...onCpu(CLIENT_CPU, node, args), { stdio: ["ignore", "pipe", "inherit"], ...opts });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.once("error", reject);
