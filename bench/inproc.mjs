@@ -39,7 +39,9 @@ async function request() {
   const names = Object.keys(C.REQUEST_CONTENDERS);
   const fns = Object.fromEntries(names.map((n) => [n, C.REQUEST_CONTENDERS[n](laneUrl(slug(n)))]));
   const BATCH = 25;
-  const ROUNDS = QUICK ? 10 : 150;
+  // A round's paired ratio spreads by about ±20 % on the shared 2-core machine (GC pauses, other
+  // tenants); 300 rounds put the median's standard error near ±0.03.
+  const ROUNDS = QUICK ? 10 : 300;
   const WARM = QUICK ? 50 : 300;
   // The lanes are shared by the runs on each Node version: count this run's requests only.
   for (const n of names) await laneReset(slug(n));

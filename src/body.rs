@@ -117,7 +117,10 @@ pub enum TokenBody {
 }
 
 /// The members of a token response that are read, as serde struct fields.
-pub const TOKEN_FIELDS: &[&str] = &["access_token", "token_type", "expires_in", "scope"];
+pub const TOKEN_FIELDS: [&str; 4] = {
+    let [a, b, c, d] = Key::READ;
+    [a.name(), b.name(), c.name(), d.name()]
+};
 
 struct TokenFieldsVisitor;
 
@@ -153,7 +156,7 @@ impl<'de> Visitor<'de> for TokenFieldsVisitor {
 /// over every member. Only for a value known to be an object: see [`TokenBody`] for any value.
 impl<'de> Deserialize<'de> for TokenFields {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TokenFields, D::Error> {
-        d.deserialize_struct("TokenFields", TOKEN_FIELDS, TokenFieldsVisitor)
+        d.deserialize_struct("TokenFields", &TOKEN_FIELDS, TokenFieldsVisitor)
     }
 }
 
@@ -201,12 +204,29 @@ impl<'de> Deserialize<'de> for TokenBody {
 }
 
 /// A member name of a token response.
+#[derive(Clone, Copy)]
 enum Key {
     AccessToken,
     TokenType,
     ExpiresIn,
     Scope,
     Other,
+}
+
+impl Key {
+    /// The members that are read.
+    const READ: [Key; 4] = [Key::AccessToken, Key::TokenType, Key::ExpiresIn, Key::Scope];
+
+    /// The member's name in the JSON body (the one copy of it).
+    const fn name(self) -> &'static str {
+        match self {
+            Key::AccessToken => "access_token",
+            Key::TokenType => "token_type",
+            Key::ExpiresIn => "expires_in",
+            Key::Scope => "scope",
+            Key::Other => "",
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Key {
@@ -218,13 +238,10 @@ impl<'de> Deserialize<'de> for Key {
                 f.write_str("a member name")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(match v {
-                    "access_token" => Key::AccessToken,
-                    "token_type" => Key::TokenType,
-                    "expires_in" => Key::ExpiresIn,
-                    "scope" => Key::Scope,
-                    _ => Key::Other,
-                })
+                Ok(Key::READ
+                    .into_iter()
+                    .find(|key| key.name() == v)
+                    .unwrap_or(Key::Other))
             }
         }
         d.deserialize_identifier(KeyVisitor)
