@@ -85,27 +85,29 @@ export async function startMockProcess(extraArgs = []) {
 }
 
 /**
- * The mock server and the measured processes run on separate CPUs when the machine has two or more and
- * `taskset` (util-linux): the server's work then never competes for a core with the client being
- * measured, whichever contender that is. Elsewhere both run where the scheduler puts them.
+ * The mock server runs on its own CPU, and the request-path measurement (`{ cpu: CLIENT_CPU }`) on
+ * another, when the machine has two or more and `taskset` (util-linux): the server's work then never
+ * competes for a core with the client being measured, whichever contender that is. The in-process
+ * sections (cached path, memory) are left to the scheduler: pinned to one core, the GC's helper threads
+ * would compete with the measured loop instead. Without `taskset`, everything runs unpinned.
  */
 const CAN_PIN = availableParallelism() >= 2 && spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-const CLIENT_CPU = "0";
+export const CLIENT_CPU = "0";
 const SERVER_CPU = "1";
 
-/** `[command, args]` running `node args` on `cpu` when pinning is possible (see above). */
+/** `[command, args]` running `node args` on `cpu` (if given and pinning is possible: see above). */
 function onCpu(cpu, node, args) {
-  return CAN_PIN ? ["taskset", ["-c", cpu, node, ...args]] : [node, args];
+  return CAN_PIN && cpu !== undefined ? ["taskset", ["-c", cpu, node, ...args]] : [node, args];
 }
 
 /**
- * Run a Node child process (`node`: the binary, default this one) on the client CPU; resolve with
- * { code, stdout, ms } (wall time measured here).
+ * Run a Node child process (`node`: the binary, default this one; `cpu`: pinned there, see above);
+ * resolve with { code, stdout, ms } (wall time measured here).
  */
-export function runProcess(args, { node = process.execPath, ...opts } = {}) {
+export function runProcess(args, { node = process.execPath, cpu, ...opts } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(...onCpu(CLIENT_CPU, node, args), { stdio: ["ignore", "pipe", "inherit"], ...opts });
+    const child = spawn(...onCpu(cpu, node, args), { stdio: ["ignore", "pipe", "inherit"], ...opts });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.once("error", reject);

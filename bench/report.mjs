@@ -59,7 +59,7 @@ export function writeReport(R, root) {
       `Peers: oauth4webapi ${e.versions.oauth4webapi}, @badgateway/oauth2-client ${e.versions["@badgateway/oauth2-client"]}, openid-client ${e.versions["openid-client"]}; bundles by esbuild ${e.versions.esbuild}.` +
       (e.quick ? ` **BENCH_QUICK=1: a smoke run, the numbers mean nothing.**` : ""),
     ``,
-    `**Method.** Everything runs on loopback against \`js/mock-server.mjs\`, started in its *own* process so its CPU time is not charged to the client being measured. ` +
+    `**Method.** Everything runs on loopback against \`js/mock-server.mjs\`, started in its *own* process so its CPU time is not charged to the client being measured (with \`taskset\` on a machine of two or more CPUs, the server and the request-path measurement run on separate CPUs). ` +
       `Each section runs in a fresh Node process. Contenders run interleaved (the order rotates every round: A B C, B C A, ...), after a warm-up, for many rounds; ` +
       `tables give medians, and **ratios to a baseline measured in the same process and the same rounds** (the median of the per-round ratios, which cancels most of the drift from other load). ` +
       `"noise" is half the interquartile range of the per-round values, relative to the median. ` +

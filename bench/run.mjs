@@ -4,7 +4,7 @@
 import { writeFileSync, mkdirSync, existsSync, symlinkSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
-import { ROOT, startMockProcess, runProcess, median, summary, rotation, nodeBinaries } from "./lib.mjs";
+import { ROOT, startMockProcess, runProcess, median, summary, rotation, nodeBinaries, CLIENT_CPU } from "./lib.mjs";
 import { sizes } from "./size.mjs";
 import { crateBreakdown } from "./wasm-breakdown.mjs";
 import { writeReport } from "./report.mjs";
@@ -39,7 +39,7 @@ try {
   results.request = [];
   for (const node of nodeBinaries()) {
     log(`request (${node.label})`);
-    const r = await runProcess(["--expose-gc", join(ROOT, "bench/inproc.mjs"), "request", mock.url], { node: node.path });
+    const r = await runProcess(["--expose-gc", join(ROOT, "bench/inproc.mjs"), "request", mock.url], { node: node.path, cpu: CLIENT_CPU });
     if (r.code !== 0) throw new Error(`request on ${node.label} failed (exit ${r.code})`);
     results.request.push({ node: node.label, ...JSON.parse(r.stdout.trim().split("\n").pop()) });
   }
