@@ -29,52 +29,46 @@ pub const REQUEST_KEYS: &[&str] = match DATA_KEYS.split_last() {
     None => &[],
 };
 
-/// An option that is present: a value of the option's type, or of another type (`null` included).
-#[derive(Clone, Debug, PartialEq)]
+/// An option as given: absent (or `undefined`), a value of the option's type, or a value of another
+/// type (`null` included: serde would read it as absent).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Given<T> {
+    /// Not given.
+    #[default]
+    Absent,
     /// A value of the option's type.
     Is(T),
     /// A value of another type (the option's type error).
     Wrong,
 }
 
-/// The data options as given: `None` when absent (or `undefined`). Each value is deserialized as
-/// the option's type (`deserialize_string`, `deserialize_f64`: one look at a JavaScript value for
-/// serde-wasm-bindgen); a value of another type is [`Given::Wrong`]. The options are read one value
-/// at a time (serde's `MapDeserializer` in the wasm layer), so a refused value leaves nothing
-/// half-read.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct RawOptions {
-    /// `clientId`
-    #[serde(default, deserialize_with = "given")]
-    pub client_id: Option<Given<String>>,
-    /// `clientSecret`
-    #[serde(default, deserialize_with = "given")]
-    pub client_secret: Option<Given<String>>,
-    /// `environment`
-    #[serde(default, deserialize_with = "given")]
-    pub environment: Option<Given<String>>,
-    /// `baseUrl`
-    #[serde(default, deserialize_with = "given")]
-    pub base_url: Option<Given<String>>,
-    /// `timeoutMs`
-    #[serde(default, deserialize_with = "given")]
-    pub timeout_ms: Option<Given<f64>>,
-    /// `retries`
-    #[serde(default, deserialize_with = "given")]
-    pub retries: Option<Given<f64>>,
-    /// `refreshSkewSeconds` (TokenClient)
-    #[serde(default, deserialize_with = "given")]
-    pub refresh_skew_seconds: Option<Given<f64>>,
+/// Read as `T` (`deserialize_string`, `deserialize_f64`: one look at a JavaScript value for
+/// serde-wasm-bindgen); a value `T` refuses is [`Given::Wrong`].
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Given<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Given<T>, D::Error> {
+        Ok(T::deserialize(d).map_or(Given::Wrong, Given::Is))
+    }
 }
 
-/// A member that is present, read as `T` (`null` too is [`Given::Wrong`]: serde would read it as
-/// absent).
-fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Given<T>>, D::Error> {
-    Ok(Some(T::deserialize(d).map_or(Given::Wrong, Given::Is)))
+/// The data options as given. The options are read one value at a time (serde's `MapDeserializer`
+/// in the wasm layer), so a refused value leaves nothing half-read.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawOptions {
+    /// `clientId`
+    pub client_id: Given<String>,
+    /// `clientSecret`
+    pub client_secret: Given<String>,
+    /// `environment`
+    pub environment: Given<String>,
+    /// `baseUrl`
+    pub base_url: Given<String>,
+    /// `timeoutMs`
+    pub timeout_ms: Given<f64>,
+    /// `retries`
+    pub retries: Given<f64>,
+    /// `refreshSkewSeconds` (TokenClient)
+    pub refresh_skew_seconds: Given<f64>,
 }
 
 /// What kind of value an option takes (for its type error).
@@ -112,19 +106,18 @@ pub fn read_failed(key: &str) -> Error {
     Error::config(format!("reading option {key} threw an exception"))
 }
 
-fn typed<T: Clone>(key: &str, v: &Option<Given<T>>) -> Result<Option<T>, Error> {
+fn typed<T: Clone>(key: &str, v: &Given<T>) -> Result<Option<T>, Error> {
     match v {
-        None => Ok(None),
-        Some(Given::Is(value)) => Ok(Some(value.clone())),
-        Some(Given::Wrong) => Err(wrong_type(key)),
+        Given::Absent => Ok(None),
+        Given::Is(value) => Ok(Some(value.clone())),
+        Given::Wrong => Err(wrong_type(key)),
     }
 }
 
 impl RawOptions {
     /// The type-checked core options (validated further by [`crate::config::validate`]).
     pub fn options(&self) -> Result<Options, Error> {
-        let required =
-            |key: &str, v: &Option<Given<String>>| typed(key, v)?.ok_or_else(|| wrong_type(key));
+        let required = |key: &str, v: &Given<String>| typed(key, v)?.ok_or_else(|| wrong_type(key));
         Ok(Options {
             client_id: required("clientId", &self.client_id)?,
             client_secret: required("clientSecret", &self.client_secret)?,
