@@ -35,8 +35,7 @@ export class AltPayOAuthError extends Error {
   /**
    * `e instanceof AltPayOAuthError` is true for an error made by any copy of this class (ESM and CJS
    * entries, other installs, other realms). Subclasses keep the ordinary prototype check: only a copy
-   * of this class has the brand on its own prototype. (The class does not name itself in its body, so
-   * a bundler keeps its name as written: `e.constructor.name === "AltPayOAuthError"`.)
+   * of this class has the brand on its own prototype.
    */
   static [Symbol.hasInstance](value) {
     if (!Object.hasOwn(this.prototype, BRAND)) return Function.prototype[Symbol.hasInstance].call(this, value);

@@ -2,15 +2,21 @@
 // in browsers by setting `ready`); nothing here touches wasm at import time.
 import * as wasm from "altpay:wasm-bindgen";
 import { ready, loaded } from "./ready.js";
-export { AltPayOAuthError } from "altpay:error";
-export { TokenClient } from "./client.js";
-export { kvStore, redisStore, durableObjectStore, TokenStoreObject } from "./stores.js";
+import { AltPayOAuthError } from "altpay:error";
+import { TokenClient } from "./client.js";
+import { kvStore, redisStore, durableObjectStore, TokenStoreObject } from "./stores.js";
 
 /** One POST /oauth/token (operationId createOAuthToken). No cache. */
-export function createOAuthToken(options) {
+function createOAuthToken(options) {
   return ready === null || loaded ? wasm.createOAuthToken(options) : ready.then(() => wasm.createOAuthToken(options));
 }
-// Bundled into one scope with wasm-bindgen's export of the same name, this function's binding is
-// renamed by esbuild (which is told not to rewrite function names at run time: scripts/build.mjs);
-// the public function keeps the name it is exported under.
-Object.defineProperty(createOAuthToken, "name", { value: "createOAuthToken" });
+
+const api = { AltPayOAuthError, TokenClient, createOAuthToken, kvStore, redisStore, durableObjectStore, TokenStoreObject };
+// Every public class and function is named as it is exported (`e.constructor.name ===
+// "AltPayOAuthError"`, stack frames), set once at import: the name a binding happens to have does not
+// survive bundling (esbuild renames `createOAuthToken` beside wasm-bindgen's export of that name; a
+// user's minifier, such as a Next.js production build, renames everything). Not esbuild's `keepNames`,
+// which would also rename every function made at run time: see scripts/build.mjs.
+for (const [name, value] of Object.entries(api)) Object.defineProperty(value, "name", { value: name, configurable: true });
+
+export { AltPayOAuthError, TokenClient, createOAuthToken, kvStore, redisStore, durableObjectStore, TokenStoreObject };
