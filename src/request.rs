@@ -20,14 +20,17 @@ pub struct TokenRequest<'a> {
     pub authorization: &'a str,
 }
 
-/// The headers every token request carries with the same value, sent after `Authorization`.
+/// The header carrying the Basic credentials, sent first.
+pub const AUTHORIZATION: &str = "Authorization";
+
+/// The headers every token request carries with the same value, sent after [`AUTHORIZATION`].
 pub const FIXED_HEADERS: [(&str, &str); 2] = [("Content-Type", CONTENT_TYPE), ("Accept", ACCEPT)];
 
 impl TokenRequest<'_> {
     /// The request headers, in the order they are sent.
     pub fn headers(&self) -> [(&'static str, &str); 3] {
         let [content_type, accept] = FIXED_HEADERS;
-        [("Authorization", self.authorization), content_type, accept]
+        [(AUTHORIZATION, self.authorization), content_type, accept]
     }
 }
 

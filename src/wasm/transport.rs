@@ -37,7 +37,7 @@ fn request_init(req: &TokenRequest<'_>, signal: Option<&AbortSignal>) -> Request
     let headers = Object::new();
     let _ = Reflect::set(
         &headers,
-        &js_name("Authorization"),
+        &js_name(request::AUTHORIZATION),
         &JsValue::from_str(req.authorization),
     );
     for (name, value) in request::FIXED_HEADERS {
@@ -180,8 +180,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ()> {
     serde_wasm_bindgen::from_value(value).map_err(|_| ())
 }
 
-/// The runtime's `JSON.parse`, then a token body: an object is read as [`crate::body::TokenFields`] (its four
-/// members looked up by name), any other value by its kind.
+/// The runtime's `JSON.parse`, then a token body: an object is read as
+/// [`crate::body::TokenFields`] (its four members looked up by name), any other value by its kind.
 fn parse_token_body(text: &str) -> Result<TokenBody, ()> {
     let value = JSON::parse(text).map_err(|_| ())?;
     if value.is_object() && !Array::is_array(&value) {
